@@ -1,0 +1,50 @@
+# The front door: make run, make test. `make help` lists the rest.
+SHELL := /bin/bash
+export PATH := /usr/local/go/bin:$(PATH)
+GO ?= go
+ADDR ?= :8080
+
+.PHONY: help run test test-short generate generate-check lint bench build clean db-stop
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+
+build: ## build bin/crm
+	$(GO) build -o bin/crm ./cmd/crm
+
+run: build ## the CRM with demo data on http://localhost:8080
+	@url=$$(DB_URL_OVERRIDE="$(DATABASE_URL)" scripts/db.sh url crm) || exit 1; \
+	export DATABASE_URL="$$url"; \
+	bin/crm migrate && bin/crm seed-demo && \
+	echo "CRM on http://localhost$(ADDR)  (Ctrl-C stops it)" && \
+	exec bin/crm serve --addr "$(ADDR)"
+
+test: generate-check ## unit, integration (real Postgres) and browser tests
+	@url=$$(DB_URL_OVERRIDE="$(TEST_DATABASE_URL)" scripts/db.sh url postgres) || exit 1; \
+	$(GO) vet ./... && \
+	TEST_DATABASE_URL="$$url" $(GO) test -count=1 -timeout 15m ./...
+
+test-short: ## tests that need neither Postgres nor Chromium
+	$(GO) test -short ./...
+
+generate: ## regenerate templ views
+	$(GO) tool templ generate -path web
+
+generate-check: ## fail when the committed *_templ.go differ from what templ generates
+	@$(GO) tool templ generate -path web >/dev/null 2>&1 || { echo "templ generate failed"; exit 1; }
+	@if git rev-parse --git-dir >/dev/null 2>&1 && [ -n "$$(git status --porcelain -- '*_templ.go')" ]; then \
+		echo "generated templ files are stale or uncommitted:"; git status --porcelain -- '*_templ.go'; exit 1; fi
+
+lint: ## gofmt and go vet
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+bench: ## Go benchmarks against a real Postgres (the scale issue adds the page benchmarks)
+	@url=$$(DB_URL_OVERRIDE="$(TEST_DATABASE_URL)" scripts/db.sh url postgres) || exit 1; \
+	TEST_DATABASE_URL="$$url" $(GO) test -run '^$$' -bench . -benchmem ./...
+
+db-stop: ## stop the private Postgres cluster under .data/ (if one was started)
+	scripts/db.sh stop
+
+clean: ## remove build output and screenshots
+	rm -rf bin screenshots

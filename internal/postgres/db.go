@@ -1,0 +1,99 @@
+// Package postgres is the storage layer: a pgx pool, transactions, one file
+// per aggregate, the permission policy turned into SQL (scope.go) and the
+// transactional workflows. It translates database errors into crm errors
+// once, at its boundary, and never imports the server or the views.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"crm/internal/crm"
+)
+
+// DB is the CRM's database.
+type DB struct {
+	Pool *pgxpool.Pool
+}
+
+// Open connects to the database at url and checks the connection. Custom
+// plans are forced so that the planner sees each actor's real permission
+// parameters (a rep's few rows and a manager's third of the table want
+// different plans; a cached generic plan would serve one of them badly).
+func Open(ctx context.Context, url string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: parse DATABASE_URL: %w", err)
+	}
+	if cfg.ConnConfig.RuntimeParams == nil {
+		cfg.ConnConfig.RuntimeParams = map[string]string{}
+	}
+	cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	cfg.ConnConfig.RuntimeParams["timezone"] = "Asia/Shanghai"
+	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
+		cfg.ConnConfig.RuntimeParams["application_name"] = "crm"
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	return &DB{Pool: pool}, nil
+}
+
+// Close closes the pool.
+func (db *DB) Close() { db.Pool.Close() }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.Pool.QueryRow(ctx, `/* postgres.Ping */ SELECT 1`).Scan(&one)
+}
+
+// InTx runs fn in a transaction, committing when fn returns nil and rolling
+// back otherwise (also on panic).
+func (db *DB) InTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, db.Pool, fn)
+}
+
+// translate maps database errors onto crm errors: no rows → ENOTFOUND, a
+// unique violation → ECONFLICT naming the field, a foreign-key violation on
+// delete → ECONFLICT "in use".
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return crm.ErrNotFound
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505": // unique_violation
+			if f, ok := uniqueFields[pe.ConstraintName]; ok {
+				return &crm.Error{Code: crm.ECONFLICT, Message: "error.invalid", Fields: map[string]string{f: "error.taken"}}
+			}
+			return crm.Errorf(crm.ECONFLICT, "error.conflict")
+		case "23503": // foreign_key_violation
+			return crm.Errorf(crm.ECONFLICT, "error.in_use")
+		}
+	}
+	return err
+}
+
+// uniqueFields names the form field behind each unique constraint.
+var uniqueFields = map[string]string{
+	"departments_name_key":   "name",
+	"employees_username_key": "username",
+}

@@ -1,0 +1,415 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"crm/internal/crm"
+	"crm/internal/password"
+	"crm/internal/postgres"
+	"crm/internal/route"
+	"crm/internal/webctx"
+	"crm/web/views"
+	"crm/web/views/ui"
+)
+
+// Departments and employees: admin only (the route group checks
+// crm.CanManageOrganisation).
+
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, crm.ErrNotFound
+	}
+	return id, nil
+}
+
+// formID parses an optional id field; bad input is reported on the field.
+func formID(r *http.Request, field string, v *crm.Invalid) int64 {
+	s := r.PostFormValue(field)
+	if s == "" {
+		return 0
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		v.Add(field, "error.not_exist")
+		return 0
+	}
+	return id
+}
+
+func (s *Server) handleDepartments(w http.ResponseWriter, r *http.Request) {
+	depts, err := s.db.Departments(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, views.DepartmentsIndex(views.DepartmentsProps{Tree: views.BuildTree(depts), Count: len(depts)}))
+}
+
+func (s *Server) departmentForm(r *http.Request, p views.DepartmentFormProps) (views.DepartmentFormProps, error) {
+	depts, err := s.db.Departments(r.Context())
+	if err != nil {
+		return p, err
+	}
+	emps, err := s.db.ActiveEmployees(r.Context())
+	if err != nil {
+		return p, err
+	}
+	p.Departments = depts
+	for _, e := range emps {
+		label := e.Name + " (" + e.Username + ")"
+		if e.DepartmentName != "" {
+			label += " · " + e.DepartmentName
+		}
+		p.Employees = append(p.Employees, ui.Option{Value: strconv.FormatInt(e.ID, 10), Label: label})
+	}
+	return p, nil
+}
+
+func (s *Server) renderDepartmentForm(w http.ResponseWriter, r *http.Request, status int, p views.DepartmentFormProps) {
+	p, err := s.departmentForm(r, p)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, status, views.DepartmentForm(p))
+}
+
+func (s *Server) handleDepartmentNew(w http.ResponseWriter, r *http.Request) {
+	var p views.DepartmentFormProps
+	if parent, err := strconv.ParseInt(r.URL.Query().Get("parent"), 10, 64); err == nil {
+		p.Input.ParentID = parent
+	}
+	s.renderDepartmentForm(w, r, http.StatusOK, p)
+}
+
+func departmentInput(r *http.Request) (crm.DepartmentInput, error) {
+	var v crm.Invalid
+	in := crm.DepartmentInput{Name: r.PostFormValue("name"), ParentID: formID(r, "parent_id", &v), HeadID: formID(r, "head_id", &v)}
+	err := in.Validate()
+	for f, k := range crm.FieldErrors(err) {
+		v.Add(f, k)
+	}
+	return in, v.Err()
+}
+
+// departmentFailure re-renders the form for bad input and a refused delete.
+func (s *Server) departmentFailure(w http.ResponseWriter, r *http.Request, p views.DepartmentFormProps, err error) {
+	switch crm.ErrorCode(err) {
+	case crm.EINVALID:
+		p.Errors = crm.FieldErrors(err)
+		s.renderDepartmentForm(w, r, http.StatusUnprocessableEntity, p)
+	case crm.ECONFLICT:
+		if f := crm.FieldErrors(err); f != nil {
+			p.Errors = f
+		} else {
+			e := err.(*crm.Error)
+			p.Error, p.ErrorArgs = e.Message, e.Args
+		}
+		s.renderDepartmentForm(w, r, http.StatusConflict, p)
+	default:
+		s.fail(w, r, err)
+	}
+}
+
+func (s *Server) handleDepartmentCreate(w http.ResponseWriter, r *http.Request) {
+	in, err := departmentInput(r)
+	if err == nil {
+		_, err = s.db.CreateDepartment(r.Context(), in, false)
+	}
+	if err != nil {
+		s.departmentFailure(w, r, views.DepartmentFormProps{Input: in}, err)
+		return
+	}
+	s.flash(r, "ok", "dept.created", in.Name)
+	s.redirect(w, r, route.Departments)
+}
+
+func (s *Server) handleDepartmentEdit(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d, err := s.db.DepartmentByID(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderDepartmentForm(w, r, http.StatusOK, views.DepartmentFormProps{ID: id,
+		Input: crm.DepartmentInput{Name: d.Name, ParentID: d.ParentID, HeadID: d.HeadID}})
+}
+
+func (s *Server) handleDepartmentUpdate(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if _, err := s.db.DepartmentByID(r.Context(), id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	in, err := departmentInput(r)
+	if err == nil {
+		err = s.db.UpdateDepartment(r.Context(), id, in)
+	}
+	if err != nil {
+		s.departmentFailure(w, r, views.DepartmentFormProps{ID: id, Input: in}, err)
+		return
+	}
+	s.flash(r, "ok", "dept.saved", in.Name)
+	s.redirect(w, r, route.Departments)
+}
+
+func (s *Server) handleDepartmentDelete(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d, err := s.db.DepartmentByID(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.db.DeleteDepartment(r.Context(), id); err != nil {
+		s.departmentFailure(w, r, views.DepartmentFormProps{ID: id,
+			Input: crm.DepartmentInput{Name: d.Name, ParentID: d.ParentID, HeadID: d.HeadID}}, err)
+		return
+	}
+	s.flash(r, "ok", "dept.deleted", d.Name)
+	s.redirect(w, r, route.Departments)
+}
+
+func (s *Server) handleEmployees(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := postgres.EmployeeFilter{Query: q.Get("q"), Role: crm.Role(q.Get("role")), Active: q.Get("active"),
+		Sort: q.Get("sort"), Desc: q.Get("dir") == "desc", PerPage: 50}
+	f.DepartmentID, _ = strconv.ParseInt(q.Get("department"), 10, 64)
+	f.Page, _ = strconv.Atoi(q.Get("page"))
+	if !f.Role.Valid() {
+		f.Role = ""
+	}
+	if f.Active != "yes" && f.Active != "no" {
+		f.Active = ""
+	}
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	emps, total, err := s.db.FindEmployees(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	depts, err := s.db.Departments(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, views.EmployeesIndex(views.EmployeesProps{Employees: emps, Total: total,
+		Page: f.Page, PerPage: f.PerPage, Query: f.Query, Department: f.DepartmentID, Role: string(f.Role),
+		Active: f.Active, Sort: f.Sort, Desc: f.Desc, Departments: depts}))
+}
+
+func (s *Server) renderEmployeeForm(w http.ResponseWriter, r *http.Request, status int, p views.EmployeeFormProps) {
+	depts, err := s.db.Departments(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p.Departments = depts
+	s.render(w, r, status, views.EmployeeForm(p))
+}
+
+func (s *Server) handleEmployeeNew(w http.ResponseWriter, r *http.Request) {
+	var p views.EmployeeFormProps
+	p.MustChange = true
+	p.Input.DepartmentID, _ = strconv.ParseInt(r.URL.Query().Get("department"), 10, 64)
+	s.renderEmployeeForm(w, r, http.StatusOK, p)
+}
+
+func employeeInput(r *http.Request, creating bool) (crm.EmployeeInput, error) {
+	var v crm.Invalid
+	in := crm.EmployeeInput{Username: r.PostFormValue("username"), Name: r.PostFormValue("name"),
+		Email: r.PostFormValue("email"), Phone: r.PostFormValue("phone"), Role: crm.Role(r.PostFormValue("role")),
+		DepartmentID: formID(r, "department_id", &v), Password: r.PostFormValue("password")}
+	err := in.Validate(creating)
+	for f, k := range crm.FieldErrors(err) {
+		v.Add(f, k)
+	}
+	return in, v.Err()
+}
+
+func (s *Server) handleEmployeeCreate(w http.ResponseWriter, r *http.Request) {
+	in, err := employeeInput(r, true)
+	mustChange := r.PostFormValue("must_change") != ""
+	var id int64
+	if err == nil {
+		var hash string
+		if hash, err = password.Hash(in.Password); err == nil {
+			id, err = s.db.CreateEmployee(r.Context(), in, hash, mustChange, false)
+		}
+	}
+	if err != nil {
+		if f := crm.FieldErrors(err); f != nil {
+			in.Password = ""
+			s.renderEmployeeForm(w, r, http.StatusUnprocessableEntity, views.EmployeeFormProps{Input: in, MustChange: mustChange, Errors: f})
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", "employee.created", in.Name)
+	s.redirect(w, r, route.Employee(id))
+}
+
+func (s *Server) employeeByPath(w http.ResponseWriter, r *http.Request) (crm.Employee, bool) {
+	id, err := pathID(r)
+	if err == nil {
+		var e crm.Employee
+		if e, err = s.db.EmployeeByID(r.Context(), id); err == nil {
+			return e, true
+		}
+	}
+	s.fail(w, r, err)
+	return crm.Employee{}, false
+}
+
+func (s *Server) handleEmployee(w http.ResponseWriter, r *http.Request) {
+	e, ok := s.employeeByPath(w, r)
+	if !ok {
+		return
+	}
+	s.render(w, r, http.StatusOK, views.EmployeeShow(views.EmployeeShowProps{Employee: e, IsSelf: e.ID == webctx.Actor(r.Context()).ID}))
+}
+
+func (s *Server) handleEmployeeEdit(w http.ResponseWriter, r *http.Request) {
+	e, ok := s.employeeByPath(w, r)
+	if !ok {
+		return
+	}
+	s.renderEmployeeForm(w, r, http.StatusOK, views.EmployeeFormProps{ID: e.ID, Input: crm.EmployeeInput{
+		Username: e.Username, Name: e.Name, Email: e.Email, Phone: e.Phone, DepartmentID: e.DepartmentID, Role: e.Role}})
+}
+
+func (s *Server) handleEmployeeUpdate(w http.ResponseWriter, r *http.Request) {
+	e, ok := s.employeeByPath(w, r)
+	if !ok {
+		return
+	}
+	in, err := employeeInput(r, false)
+	if err == nil {
+		err = s.db.UpdateEmployee(r.Context(), e.ID, in)
+	}
+	if err != nil {
+		if f := crm.FieldErrors(err); f != nil {
+			s.renderEmployeeForm(w, r, http.StatusUnprocessableEntity, views.EmployeeFormProps{ID: e.ID, Input: in, Errors: f})
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", "employee.saved", in.Name)
+	s.redirect(w, r, route.Employee(e.ID))
+}
+
+// handleEmployeeActive activates or deactivates an employee; deactivation
+// signs them out everywhere at once. Admins cannot deactivate themselves.
+func (s *Server) handleEmployeeActive(active bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		e, ok := s.employeeByPath(w, r)
+		if !ok {
+			return
+		}
+		if !active && e.ID == webctx.Actor(r.Context()).ID {
+			s.fail(w, r, crm.Errorf(crm.ECONFLICT, "error.deactivate_self"))
+			return
+		}
+		if err := s.db.SetEmployeeActive(r.Context(), e.ID, active); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if active {
+			s.flash(r, "ok", "employee.activated", e.Name)
+		} else {
+			s.flash(r, "ok", "employee.deactivated", e.Name)
+		}
+		s.redirect(w, r, route.Employee(e.ID))
+	}
+}
+
+// handleEmployeePassword resets an employee's password: the one typed, or a
+// generated one shown once on the answering page. The employee must change
+// it at the next login, and their sessions end.
+func (s *Server) handleEmployeePassword(w http.ResponseWriter, r *http.Request) {
+	e, ok := s.employeeByPath(w, r)
+	if !ok {
+		return
+	}
+	p := views.EmployeeShowProps{Employee: e, IsSelf: e.ID == webctx.Actor(r.Context()).ID}
+	pw := r.PostFormValue("password")
+	generated := pw == ""
+	if generated {
+		pw = password.Random(12)
+	} else if msg := crm.PasswordProblem(pw); msg != "" {
+		p.PasswordError = msg
+		s.render(w, r, http.StatusUnprocessableEntity, views.EmployeeShow(p))
+		return
+	}
+	hash, err := password.Hash(pw)
+	if err == nil {
+		_, err = s.db.SetPassword(r.Context(), e.ID, hash, true, true)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if generated {
+		p.NewPassword = pw
+		webctx.Get(r.Context()).Flashes = append(webctx.Get(r.Context()).Flashes,
+			webctx.Flash{Kind: "ok", Message: webctx.T(r.Context(), "employee.password_reset", e.Name)})
+		s.render(w, r, http.StatusOK, views.EmployeeShow(p))
+		return
+	}
+	s.flash(r, "ok", "employee.password_reset", e.Name)
+	s.redirect(w, r, route.Employee(e.ID))
+}
+
+func (s *Server) handleDemo(w http.ResponseWriter, r *http.Request) {
+	counts, err := s.db.DemoCounts(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var p views.DemoProps
+	for _, c := range counts {
+		p.Counts = append(p.Counts, views.DemoCount{Table: c.Label, Rows: c.Rows})
+	}
+	s.render(w, r, http.StatusOK, views.Demo(p))
+}
+
+// handleDemoPurge removes every demo row (and only those).
+func (s *Server) handleDemoPurge(w http.ResponseWriter, r *http.Request) {
+	if r.PostFormValue("confirm") != "yes" {
+		s.flash(r, "error", "demo.confirm_needed")
+		s.redirect(w, r, route.Demo)
+		return
+	}
+	n, err := s.db.PurgeDemo(r.Context(), webctx.Actor(r.Context()).ID)
+	if err != nil {
+		if crm.ErrorCode(err) == crm.ECONFLICT {
+			e := err.(*crm.Error)
+			s.flash(r, "error", e.Message, e.Args...)
+			s.redirect(w, r, route.Demo)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", "demo.purged", n)
+	s.redirect(w, r, route.Demo)
+}

@@ -1,0 +1,82 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"crm/internal/crm"
+	"crm/internal/route"
+)
+
+// routes is the whole route table. Middleware order is deliberate: request
+// id → logging → recover → security headers for everything; static files
+// then skip the session; the rest loads the session, refuses cross-origin
+// form posts, and authenticates; groups then require a login and a policy.
+func (s *Server) routes() http.Handler {
+	r := chi.NewRouter()
+	r.Use(s.requestID, s.logRequests, s.recoverPanics, s.securityHeaders)
+	r.NotFound(s.sessions.LoadAndSave(s.authenticate(http.HandlerFunc(s.handleNotFound))).ServeHTTP)
+	r.MethodNotAllowed(s.handleMethodNotAllowed)
+
+	r.Handle(route.PatternStatic, staticHandler())
+	r.Get(route.Health, s.handleHealth)
+
+	r.Group(func(r chi.Router) {
+		r.Use(s.sessions.LoadAndSave, s.crossOrigin, s.authenticate)
+
+		r.Get(route.Login, s.handleLoginForm)
+		r.Post(route.Login, s.handleLogin)
+		r.Post(route.Logout, s.handleLogout)
+		r.Post(route.Locale, s.handleLocale)
+
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireLogin)
+			r.Get(route.Home, s.handleHome)
+			r.Get(route.Profile, s.handleProfile)
+			r.Post(route.Profile, s.handleProfileUpdate)
+			r.Post(route.ProfilePass, s.handlePasswordChange)
+
+			// Areas the later issues build; each page says so plainly.
+			for _, a := range []struct {
+				path string
+				area crm.Area
+			}{
+				{route.Campaigns, crm.AreaCampaigns}, {route.Leads, crm.AreaLeads},
+				{route.Customers, crm.AreaCustomers}, {route.Contacts, crm.AreaContacts},
+				{route.FollowUps, crm.AreaFollowUps}, {route.Opportunities, crm.AreaOpportunities},
+				{route.Products, crm.AreaProducts}, {route.Quotes, crm.AreaQuotes},
+				{route.Orders, crm.AreaOrders}, {route.Approvals, crm.AreaApprovals},
+				{route.Payments, crm.AreaPayments}, {route.Invoices, crm.AreaInvoices},
+				{route.Notifications, crm.AreaNotifications}, {route.Import, crm.AreaImport},
+				{route.Options, crm.AreaOptions},
+			} {
+				r.Get(a.path, s.handleSoon(a.area))
+			}
+
+			r.Group(func(r chi.Router) {
+				r.Use(s.require(crm.CanManageOrganisation))
+				r.Get(route.Departments, s.handleDepartments)
+				r.Get(route.DepartmentNew, s.handleDepartmentNew)
+				r.Post(route.Departments, s.handleDepartmentCreate)
+				r.Get(route.DepartmentPat+"/edit", s.handleDepartmentEdit)
+				r.Post(route.DepartmentPat, s.handleDepartmentUpdate)
+				r.Post(route.DepartmentPat+"/delete", s.handleDepartmentDelete)
+
+				r.Get(route.Employees, s.handleEmployees)
+				r.Get(route.EmployeeNew, s.handleEmployeeNew)
+				r.Post(route.Employees, s.handleEmployeeCreate)
+				r.Get(route.EmployeePat, s.handleEmployee)
+				r.Get(route.EmployeePat+"/edit", s.handleEmployeeEdit)
+				r.Post(route.EmployeePat, s.handleEmployeeUpdate)
+				r.Post(route.EmployeePat+"/deactivate", s.handleEmployeeActive(false))
+				r.Post(route.EmployeePat+"/activate", s.handleEmployeeActive(true))
+				r.Post(route.EmployeePat+"/password", s.handleEmployeePassword)
+
+				r.Get(route.Demo, s.handleDemo)
+				r.Post(route.DemoPurge, s.handleDemoPurge)
+			})
+		})
+	})
+	return r
+}

@@ -1,0 +1,104 @@
+// Package views holds the templ pages of the CRM and their props. Views are
+// pure: a page takes one props struct (and reads the request's actor,
+// locale and flashes from webctx), does no I/O and decides no permission.
+package views
+
+import (
+	"context"
+	"strconv"
+
+	"crm/internal/crm"
+	"crm/internal/route"
+	"crm/internal/webctx"
+)
+
+// navItem is one entry of the navigation.
+type navItem struct {
+	Area  crm.Area
+	Href  string
+	Label string // catalog key
+	Built bool   // false: the page says plainly that the area is not built yet
+}
+
+type navGroup struct {
+	Label string
+	Items []navItem
+}
+
+var navGroups = []navGroup{
+	{"nav.group.work", []navItem{
+		{crm.AreaDashboard, route.Home, "nav.dashboard", true},
+		{crm.AreaNotifications, route.Notifications, "nav.notifications", false},
+	}},
+	{"nav.group.customers", []navItem{
+		{crm.AreaCampaigns, route.Campaigns, "nav.campaigns", false},
+		{crm.AreaLeads, route.Leads, "nav.leads", false},
+		{crm.AreaCustomers, route.Customers, "nav.customers", false},
+		{crm.AreaContacts, route.Contacts, "nav.contacts", false},
+		{crm.AreaFollowUps, route.FollowUps, "nav.follow_ups", false},
+	}},
+	{"nav.group.sales", []navItem{
+		{crm.AreaOpportunities, route.Opportunities, "nav.opportunities", false},
+		{crm.AreaProducts, route.Products, "nav.products", false},
+		{crm.AreaQuotes, route.Quotes, "nav.quotes", false},
+		{crm.AreaOrders, route.Orders, "nav.orders", false},
+		{crm.AreaApprovals, route.Approvals, "nav.approvals", false},
+	}},
+	{"nav.group.finance", []navItem{
+		{crm.AreaPayments, route.Payments, "nav.payments", false},
+		{crm.AreaInvoices, route.Invoices, "nav.invoices", false},
+	}},
+	{"nav.group.system", []navItem{
+		{crm.AreaImport, route.Import, "nav.import", false},
+		{crm.AreaDepartments, route.Departments, "nav.departments", true},
+		{crm.AreaEmployees, route.Employees, "nav.employees", true},
+		{crm.AreaOptions, route.Options, "nav.options", false},
+		{crm.AreaDemo, route.Demo, "nav.demo", true},
+	}},
+}
+
+// NavArea returns the catalog key of an area's name and its URL.
+func NavArea(a crm.Area) (label, href string) {
+	for _, g := range navGroups {
+		for _, it := range g.Items {
+			if it.Area == a {
+				return it.Label, it.Href
+			}
+		}
+	}
+	return string(a), route.Home
+}
+
+// visibleGroups returns the navigation groups and items the actor may see.
+func visibleGroups(ctx context.Context) []navGroup {
+	a := webctx.Actor(ctx)
+	var out []navGroup
+	for _, g := range navGroups {
+		var items []navItem
+		for _, it := range g.Items {
+			if crm.CanSeeArea(a, it.Area) {
+				items = append(items, it)
+			}
+		}
+		if len(items) > 0 {
+			out = append(out, navGroup{g.Label, items})
+		}
+	}
+	return out
+}
+
+func isCurrent(ctx context.Context, href string) bool {
+	p := webctx.Get(ctx).Path
+	if href == route.Home {
+		return p == route.Home
+	}
+	return p == href || len(p) > len(href) && p[:len(href)] == href && p[len(href)] == '/'
+}
+
+func t(ctx context.Context, key string, args ...any) string { return webctx.T(ctx, key, args...) }
+
+func roleLabel(ctx context.Context, r crm.Role) string { return t(ctx, "role."+string(r)) }
+
+func navTestID(a crm.Area) string { return "nav-" + string(a) }
+
+func statusText(code int) string { return strconv.Itoa(code) }
