@@ -16,7 +16,8 @@ run: build ## the CRM with demo data on http://localhost:8080
 	@url=$$(DB_URL_OVERRIDE="$(DATABASE_URL)" scripts/db.sh url crm) || exit 1; \
 	export DATABASE_URL="$$url"; \
 	bin/crm migrate && bin/crm seed-demo && \
-	echo "CRM on http://localhost$(ADDR)  (Ctrl-C stops it)" && \
+	addr="$(ADDR)"; [[ $$addr == :* ]] && addr="localhost$$addr"; \
+	echo "CRM on http://$$addr  (Ctrl-C stops it)" && \
 	exec bin/crm serve --addr "$(ADDR)"
 
 test: generate-check ## unit, integration (real Postgres) and browser tests
