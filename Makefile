@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
-ADDR ?= :8080
+ADDR ?= $(or $(CRM_ADDR),:8080)
 
 .PHONY: help run test test-short generate generate-check lint bench build clean db-stop
 
@@ -15,9 +15,10 @@ build: ## build bin/crm
 run: build ## the CRM with demo data on http://localhost:8080
 	@url=$$(DB_URL_OVERRIDE="$(DATABASE_URL)" scripts/db.sh url crm) || exit 1; \
 	export DATABASE_URL="$$url"; \
-	bin/crm migrate && bin/crm seed-demo && \
-	addr="$(ADDR)"; [[ $$addr == :* ]] && addr="localhost$$addr"; \
-	echo "CRM on http://$$addr  (Ctrl-C stops it)" && \
+	bin/crm migrate || exit 1; \
+	bin/crm seed-demo || exit 1; \
+	addr="$(ADDR)"; if [[ $$addr == :* ]]; then addr="localhost$$addr"; fi; \
+	echo "CRM on http://$$addr  (Ctrl-C stops it)"; \
 	exec bin/crm serve --addr "$(ADDR)"
 
 test: generate-check ## unit, integration (real Postgres) and browser tests
