@@ -207,7 +207,8 @@ func (db *DB) CreateEmployee(ctx context.Context, in crm.EmployeeInput, hash str
 // cannot lose the admin role.
 func (db *DB) UpdateEmployee(ctx context.Context, id int64, in crm.EmployeeInput) error {
 	return db.InTx(ctx, func(tx pgx.Tx) error {
-		if err := lockAdmins(ctx, tx); err != nil {
+		before, err := lockAdmins(ctx, tx)
+		if err != nil {
 			return err
 		}
 		tag, err := tx.Exec(ctx, `/* postgres.UpdateEmployee */
@@ -220,7 +221,7 @@ func (db *DB) UpdateEmployee(ctx context.Context, id int64, in crm.EmployeeInput
 		if tag.RowsAffected() == 0 {
 			return crm.ErrNotFound
 		}
-		return requireAdmin(ctx, tx, "role")
+		return requireAdmin(ctx, tx, before, "role")
 	})
 }
 
@@ -229,7 +230,8 @@ func (db *DB) UpdateEmployee(ctx context.Context, id int64, in crm.EmployeeInput
 // later does not revive them). The last active admin cannot be deactivated.
 func (db *DB) SetEmployeeActive(ctx context.Context, id int64, active bool) error {
 	return db.InTx(ctx, func(tx pgx.Tx) error {
-		if err := lockAdmins(ctx, tx); err != nil {
+		before, err := lockAdmins(ctx, tx)
+		if err != nil {
 			return err
 		}
 		tag, err := tx.Exec(ctx, `/* postgres.SetEmployeeActive */
@@ -242,7 +244,7 @@ func (db *DB) SetEmployeeActive(ctx context.Context, id int64, active bool) erro
 		if tag.RowsAffected() == 0 {
 			return crm.ErrNotFound
 		}
-		return requireAdmin(ctx, tx, "")
+		return requireAdmin(ctx, tx, before, "")
 	})
 }
 
@@ -272,17 +274,28 @@ func (db *DB) SetLocale(ctx context.Context, id int64, locale string) error {
 }
 
 // lockAdmins serialises changes that could remove the last active admin.
-func lockAdmins(ctx context.Context, tx pgx.Tx) error {
-	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7321001)`)
-	return err
+// It returns how many active admins there are before the change.
+func lockAdmins(ctx context.Context, tx pgx.Tx) (int, error) {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7321001)`); err != nil {
+		return 0, err
+	}
+	return activeAdmins(ctx, tx)
 }
 
-func requireAdmin(ctx context.Context, tx pgx.Tx, field string) error {
+func activeAdmins(ctx context.Context, tx pgx.Tx) (int, error) {
 	var n int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM employees WHERE role = 'admin' AND active`).Scan(&n); err != nil {
+	err := tx.QueryRow(ctx, `SELECT count(*) FROM employees WHERE role = 'admin' AND active`).Scan(&n)
+	return n, err
+}
+
+// requireAdmin refuses a change that took the last active admin away (a
+// database that had none before, such as a fresh one, is left alone).
+func requireAdmin(ctx context.Context, tx pgx.Tx, before int, field string) error {
+	n, err := activeAdmins(ctx, tx)
+	if err != nil {
 		return err
 	}
-	if n == 0 {
+	if n == 0 && before > 0 {
 		if field != "" {
 			return &crm.Error{Code: crm.EINVALID, Message: "error.last_admin", Fields: map[string]string{field: "error.last_admin"}}
 		}
@@ -310,4 +323,43 @@ func fieldFK(err error, field string) error {
 // escapeLike escapes the LIKE wildcards in s.
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// Assignees lists the active employees a may make owners (crm.CanAssignTo),
+// for the owner pickers.
+func (db *DB) Assignees(ctx context.Context, a crm.Actor) ([]EmployeeOption, error) {
+	var args Args
+	cond := AssigneeScope(a, "e", &args)
+	rows, err := db.Pool.Query(ctx, `/* postgres.Assignees */
+		SELECT e.id, e.name, e.username, coalesce(d.name, '') FROM employees e
+		LEFT JOIN departments d ON d.id = e.department_id WHERE e.active AND `+cond+` ORDER BY d.name NULLS FIRST, e.name, e.id`, args.List...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (EmployeeOption, error) {
+		var o EmployeeOption
+		err := r.Scan(&o.ID, &o.Name, &o.Username, &o.DepartmentName)
+		return o, err
+	})
+}
+
+// assignee returns the department of an active employee a may make owner;
+// EINVALID (on field) otherwise.
+func assignee(ctx context.Context, tx pgx.Tx, a crm.Actor, id int64, field string) (dept *int64, err error) {
+	var role crm.Role
+	err = tx.QueryRow(ctx, `SELECT department_id, role FROM employees WHERE id = $1 AND active`, id).Scan(&dept, &role)
+	if err != nil {
+		if crm.ErrorCode(translate(err)) == crm.ENOTFOUND {
+			return nil, &crm.Error{Code: crm.EINVALID, Message: "error.invalid", Fields: map[string]string{field: "error.not_exist"}}
+		}
+		return nil, err
+	}
+	var d int64
+	if dept != nil {
+		d = *dept
+	}
+	if !crm.CanAssignTo(a, d, role) {
+		return nil, &crm.Error{Code: crm.EINVALID, Message: "error.invalid", Fields: map[string]string{field: "error.assignee_out_of_scope"}}
+	}
+	return dept, nil
 }

@@ -103,12 +103,15 @@ func (s *Server) departmentFailure(w http.ResponseWriter, r *http.Request, p vie
 		p.Errors = crm.FieldErrors(err)
 		s.renderDepartmentForm(w, r, http.StatusUnprocessableEntity, p)
 	case crm.ECONFLICT:
+		// A taken name is a message on the field: 422 like any other
+		// field error (SPEC §7); a refused delete is a 409.
 		if f := crm.FieldErrors(err); f != nil {
 			p.Errors = f
-		} else {
-			e := err.(*crm.Error)
-			p.Error, p.ErrorArgs = e.Message, e.Args
+			s.renderDepartmentForm(w, r, http.StatusUnprocessableEntity, p)
+			return
 		}
+		e := err.(*crm.Error)
+		p.Error, p.ErrorArgs = e.Message, e.Args
 		s.renderDepartmentForm(w, r, http.StatusConflict, p)
 	default:
 		s.fail(w, r, err)
