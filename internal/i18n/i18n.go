@@ -85,3 +85,14 @@ func Keys() []string {
 	}
 	return out
 }
+
+// register adds a part of the catalog (one file per area of the
+// application); a key defined twice is a programming error.
+func register(part map[string][2]string) {
+	for k, v := range part {
+		if _, dup := messages[k]; dup {
+			panic("i18n: key defined twice: " + k)
+		}
+		messages[k] = v
+	}
+}

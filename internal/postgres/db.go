@@ -96,4 +96,5 @@ func translate(err error) error {
 var uniqueFields = map[string]string{
 	"departments_name_key":   "name",
 	"employees_username_key": "username",
+	"options_kind_name_key":  "name",
 }

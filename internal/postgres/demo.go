@@ -90,7 +90,7 @@ func (db *DB) SeedDemo(ctx context.Context, hash string) error {
 				return err
 			}
 		}
-		return nil
+		return seedAcquisition(ctx, tx, users, depts)
 	})
 }
 
@@ -98,8 +98,19 @@ func (db *DB) SeedDemo(ctx context.Context, hash string) error {
 // are purged (records that point at others first). Later issues prepend
 // their tables.
 var demoTables = []struct{ Table, Label string }{
+	{"follow_ups", "demo.table.follow_ups"},
+	{"contacts", "demo.table.contacts"},
+	{"customers", "demo.table.customers"},
+	{"leads", "demo.table.leads"},
+	{"campaigns", "demo.table.campaigns"},
 	{"employees", "demo.table.employees"},
 	{"departments", "demo.table.departments"},
+}
+
+// demoHistory maps history's resource names to the tables whose demo rows
+// take their history with them.
+var demoHistory = map[string]string{
+	"follow_up": "follow_ups", "contact": "contacts", "customer": "customers", "lead": "leads", "campaign": "campaigns",
 }
 
 // DemoCounts returns the number of demo rows per table (label → rows).
@@ -130,7 +141,7 @@ func (db *DB) DemoCounts(ctx context.Context) ([]struct {
 // the actor doing it is a demo account, or when no active admin would remain.
 func (db *DB) PurgeDemo(ctx context.Context, actorID int64) (removed int64, err error) {
 	err = db.InTx(ctx, func(tx pgx.Tx) error {
-		if err := lockAdmins(ctx, tx); err != nil {
+		if _, err := lockAdmins(ctx, tx); err != nil {
 			return err
 		}
 		if actorID != 0 {
@@ -152,6 +163,30 @@ func (db *DB) PurgeDemo(ctx context.Context, actorID int64) (removed int64, err 
 		// Demo departments point at demo heads and demo employees at demo
 		// departments: break that cycle first.
 		if _, err := tx.Exec(ctx, `UPDATE departments SET head_id = NULL WHERE is_demo`); err != nil {
+			return err
+		}
+		for res, table := range demoHistory {
+			if _, err := tx.Exec(ctx, `DELETE FROM history WHERE resource = $1 AND record_id IN (SELECT id FROM `+table+` WHERE is_demo)`, res); err != nil {
+				return err
+			}
+		}
+		// Demo leads and customers point at each other (converted leads):
+		// delete both in one statement, where the foreign keys are checked
+		// at its end.
+		var n int64
+		err := tx.QueryRow(ctx, `/* postgres.PurgeDemo leads and customers */
+			WITH fu AS (DELETE FROM follow_ups WHERE is_demo OR lead_id IN (SELECT id FROM leads WHERE is_demo)
+			                                      OR customer_id IN (SELECT id FROM customers WHERE is_demo) RETURNING 1),
+			     ct AS (DELETE FROM contacts WHERE is_demo OR customer_id IN (SELECT id FROM customers WHERE is_demo) RETURNING 1),
+			     cu AS (DELETE FROM customers WHERE is_demo RETURNING 1),
+			     le AS (DELETE FROM leads WHERE is_demo RETURNING 1)
+			SELECT (SELECT count(*) FROM fu) + (SELECT count(*) FROM ct) + (SELECT count(*) FROM cu) + (SELECT count(*) FROM le)`).Scan(&n)
+		removed += n
+		if err != nil {
+			var pe *pgconn.PgError
+			if errors.As(err, &pe) && pe.Code == "23503" {
+				return crm.Errorf(crm.ECONFLICT, "error.demo_in_use", pe.TableName)
+			}
 			return err
 		}
 		for _, t := range demoTables {

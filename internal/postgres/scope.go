@@ -84,3 +84,17 @@ func ViewScope(a crm.Actor, res crm.Resource, alias string, args *Args) string {
 	}
 	return "(" + strings.Join(or, " OR ") + ")"
 }
+
+// AssigneeScope turns crm.CanAssignTo into a SQL condition over employees
+// aliased alias: whom a may make the owner of a record.
+func AssigneeScope(a crm.Actor, alias string, args *Args) string {
+	switch a.Role {
+	case crm.RoleAdmin, crm.RoleManagement:
+		return "TRUE"
+	case crm.RoleSalesManager:
+		if len(a.Departments) > 0 {
+			return alias + ".department_id = ANY(" + args.Add(a.Departments) + "::bigint[])"
+		}
+	}
+	return "FALSE"
+}

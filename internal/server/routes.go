@@ -42,20 +42,24 @@ func (s *Server) routes() http.Handler {
 				path string
 				area crm.Area
 			}{
-				{route.Campaigns, crm.AreaCampaigns}, {route.Leads, crm.AreaLeads},
-				{route.Customers, crm.AreaCustomers}, {route.Contacts, crm.AreaContacts},
-				{route.FollowUps, crm.AreaFollowUps}, {route.Opportunities, crm.AreaOpportunities},
+				{route.Opportunities, crm.AreaOpportunities},
 				{route.Products, crm.AreaProducts}, {route.Quotes, crm.AreaQuotes},
 				{route.Orders, crm.AreaOrders}, {route.Approvals, crm.AreaApprovals},
 				{route.Payments, crm.AreaPayments}, {route.Invoices, crm.AreaInvoices},
 				{route.Notifications, crm.AreaNotifications}, {route.Import, crm.AreaImport},
-				{route.Options, crm.AreaOptions},
 			} {
 				r.Get(a.path, s.handleSoon(a.area))
 			}
 
+			s.registerCampaignRoutes(r)
+			s.registerLeadRoutes(r)
+			s.registerCustomerRoutes(r)
+			s.registerContactRoutes(r)
+			s.registerFollowUpRoutes(r)
+
 			r.Group(func(r chi.Router) {
 				r.Use(s.require(crm.CanManageOrganisation))
+				s.registerOptionRoutes(r)
 				r.Get(route.Departments, s.handleDepartments)
 				r.Get(route.DepartmentNew, s.handleDepartmentNew)
 				r.Post(route.Departments, s.handleDepartmentCreate)

@@ -31,11 +31,11 @@ var navGroups = []navGroup{
 		{crm.AreaNotifications, route.Notifications, "nav.notifications", false},
 	}},
 	{"nav.group.customers", []navItem{
-		{crm.AreaCampaigns, route.Campaigns, "nav.campaigns", false},
-		{crm.AreaLeads, route.Leads, "nav.leads", false},
-		{crm.AreaCustomers, route.Customers, "nav.customers", false},
-		{crm.AreaContacts, route.Contacts, "nav.contacts", false},
-		{crm.AreaFollowUps, route.FollowUps, "nav.follow_ups", false},
+		{crm.AreaCampaigns, route.Campaigns, "nav.campaigns", true},
+		{crm.AreaLeads, route.Leads, "nav.leads", true},
+		{crm.AreaCustomers, route.Customers, "nav.customers", true},
+		{crm.AreaContacts, route.Contacts, "nav.contacts", true},
+		{crm.AreaFollowUps, route.FollowUps, "nav.follow_ups", true},
 	}},
 	{"nav.group.sales", []navItem{
 		{crm.AreaOpportunities, route.Opportunities, "nav.opportunities", false},
@@ -52,7 +52,7 @@ var navGroups = []navGroup{
 		{crm.AreaImport, route.Import, "nav.import", false},
 		{crm.AreaDepartments, route.Departments, "nav.departments", true},
 		{crm.AreaEmployees, route.Employees, "nav.employees", true},
-		{crm.AreaOptions, route.Options, "nav.options", false},
+		{crm.AreaOptions, route.Options, "nav.options", true},
 		{crm.AreaDemo, route.Demo, "nav.demo", true},
 	}},
 }

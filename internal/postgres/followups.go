@@ -1,0 +1,238 @@
+package postgres
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"crm/internal/crm"
+)
+
+const followUpFrom = `follow_ups f
+	LEFT JOIN employees o ON o.id = f.owner_id
+	LEFT JOIN departments d ON d.id = f.department_id
+	LEFT JOIN employees cb ON cb.id = f.created_by
+	LEFT JOIN options m ON m.id = f.method_id
+	LEFT JOIN leads pl ON pl.id = f.lead_id
+	LEFT JOIN customers pc ON pc.id = f.customer_id`
+
+const followUpColumns = `f.id, coalesce(f.method_id, 0), coalesce(m.name, ''), f.content, f.followed_at, f.next_at,
+	coalesce(f.customer_id, 0), coalesce(f.lead_id, 0), coalesce(pc.name, pl.name || CASE WHEN pl.company <> '' THEN ' · ' || pl.company ELSE '' END, ''),
+	coalesce(f.customer_owner_id, 0), coalesce(f.customer_department_id, 0),
+	coalesce(f.owner_id, 0), coalesce(o.name, ''), coalesce(f.department_id, 0), coalesce(d.name, ''),
+	f.created_by, coalesce(cb.name, ''), f.created_at, f.updated_at, f.is_demo`
+
+func scanFollowUp(r pgx.CollectableRow) (crm.FollowUp, error) {
+	var f crm.FollowUp
+	err := r.Scan(&f.ID, &f.MethodID, &f.MethodName, &f.Content, &f.FollowedAt, &f.NextAt,
+		&f.CustomerID, &f.LeadID, &f.Parent.Name, &f.CustomerOwnerID, &f.CustomerDepartmentID,
+		&f.OwnerID, &f.OwnerName, &f.DepartmentID, &f.DepartmentName,
+		&f.CreatedBy, &f.CreatedByName, &f.CreatedAt, &f.UpdatedAt, &f.IsDemo)
+	return f, err
+}
+
+// FollowUpFilter selects follow-ups for the list.
+type FollowUpFilter struct {
+	Tab        crm.ListTab
+	MethodID   int64
+	OwnerID    int64
+	LeadID     int64
+	CustomerID int64
+	From       *time.Time // followed on or after this day
+	To         *time.Time // followed on or before this day
+	Due        bool       // next follow-up time has passed
+	Sort       string     // followed, next
+	Desc       bool
+	Page       Page
+}
+
+var followUpSorts = map[string]string{
+	"followed": "f.followed_at, f.id",
+	"next":     "f.next_at, f.id",
+}
+
+// FindFollowUps returns one page of the follow-ups a may view.
+func (db *DB) FindFollowUps(ctx context.Context, a crm.Actor, f FollowUpFilter) ([]crm.FollowUp, Total, error) {
+	var q query
+	q.scope(a, crm.ResFollowUp, "f", f.Tab)
+	if f.MethodID != 0 {
+		q.and("f.method_id = " + q.arg(f.MethodID))
+	}
+	if f.OwnerID != 0 {
+		q.and("f.owner_id = " + q.arg(f.OwnerID))
+	}
+	if f.LeadID != 0 {
+		q.and("f.lead_id = " + q.arg(f.LeadID))
+	}
+	if f.CustomerID != 0 {
+		q.and("f.customer_id = " + q.arg(f.CustomerID))
+	}
+	if f.From != nil {
+		q.and("f.followed_at >= " + q.arg(*f.From))
+	}
+	if f.To != nil {
+		q.and("f.followed_at < " + q.arg(f.To.AddDate(0, 0, 1)))
+	}
+	if f.Due {
+		q.and("f.next_at < now()")
+	}
+	total, err := q.count(ctx, db, "FindFollowUps", "follow_ups f")
+	if err != nil {
+		return nil, total, err
+	}
+	p := f.Page.Norm()
+	if f.Sort == "" {
+		f.Sort, f.Desc = "followed", true
+	}
+	rows, err := db.Pool.Query(ctx, `/* postgres.FindFollowUps */ SELECT `+followUpColumns+` FROM `+followUpFrom+q.whereSQL()+
+		` ORDER BY `+orderBy(followUpSorts, f.Sort, f.Desc, "f.followed_at DESC, f.id DESC")+
+		` LIMIT `+strconv.Itoa(p.PerPage)+` OFFSET `+strconv.Itoa((p.Page-1)*p.PerPage), q.args.List...)
+	if err != nil {
+		return nil, total, err
+	}
+	out, err := pgx.CollectRows(rows, scanFollowUp)
+	return out, total, err
+}
+
+// FollowUpsOf returns the latest 100 follow-ups of a lead (leadID) or a
+// customer (customerID) that a may view, newest first: the timeline of the
+// record's page.
+func (db *DB) FollowUpsOf(ctx context.Context, a crm.Actor, leadID, customerID int64) ([]crm.FollowUp, error) {
+	out, _, err := db.FindFollowUps(ctx, a, FollowUpFilter{Tab: crm.TabAll, LeadID: leadID, CustomerID: customerID,
+		Page: Page{Page: 1, PerPage: 100}})
+	return out, err
+}
+
+// FollowUpByID returns a follow-up a may view; ENOTFOUND otherwise.
+func (db *DB) FollowUpByID(ctx context.Context, a crm.Actor, id int64) (crm.FollowUp, error) {
+	var q query
+	q.and("f.id = " + q.arg(id))
+	q.scope(a, crm.ResFollowUp, "f", crm.TabAll)
+	rows, err := db.Pool.Query(ctx, `/* postgres.FollowUpByID */ SELECT `+followUpColumns+` FROM `+followUpFrom+q.whereSQL(), q.args.List...)
+	if err != nil {
+		return crm.FollowUp{}, err
+	}
+	f, err := pgx.CollectExactlyOneRow(rows, scanFollowUp)
+	return f, translate(err)
+}
+
+// CreateFollowUp records a follow-up on a lead or customer a may update
+// (EFORBIDDEN otherwise, ENOTFOUND when a may not view the parent). The
+// parent's last and next follow-up times move, and a new lead becomes
+// 跟进中.
+func (db *DB) CreateFollowUp(ctx context.Context, a crm.Actor, in crm.FollowUpInput) (int64, error) {
+	p := customerPool
+	parentID := in.CustomerID
+	if in.LeadID != 0 {
+		p, parentID = leadPool, in.LeadID
+	}
+	var id int64
+	err := db.InTx(ctx, func(tx pgx.Tx) error {
+		parent, err := lockForAction(ctx, tx, a, p, parentID)
+		if err != nil {
+			return err
+		}
+		if !crm.CanAddUnder(a, crm.ResFollowUp, parent) {
+			return crm.ErrForbidden
+		}
+		if err := checkOptions(ctx, tx, map[string]optionRef{"method_id": {crm.OptFollowUpMethod, in.MethodID}}); err != nil {
+			return err
+		}
+		err = tx.QueryRow(ctx, `/* postgres.CreateFollowUp */
+			INSERT INTO follow_ups (lead_id, customer_id, method_id, content, followed_at, next_at, owner_id, department_id,
+			                        created_by, customer_owner_id, customer_department_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7, $9, $10) RETURNING id`,
+			nullID(in.LeadID), nullID(in.CustomerID), nullID(in.MethodID), in.Content, in.FollowedAt, in.NextAt,
+			a.ID, nullID(a.DepartmentID), nullID(parent.OwnerID), nullID(parent.DepartmentID)).Scan(&id)
+		if err != nil {
+			return translate(err)
+		}
+		status := ""
+		if p.res == crm.ResLead {
+			status = `, status = CASE WHEN status = 'new' THEN 'following' ELSE status END`
+		}
+		if _, err := tx.Exec(ctx, `/* postgres.CreateFollowUp parent */ UPDATE `+p.table+`
+			SET last_follow_up_at = greatest(last_follow_up_at, $2), next_follow_up_at = coalesce($3, next_follow_up_at)`+status+`
+			WHERE id = $1`, parentID, in.FollowedAt, in.NextAt); err != nil {
+			return err
+		}
+		return recordHistory(ctx, tx, crm.ResFollowUp, id, a.ID, "create", nil)
+	})
+	return id, err
+}
+
+// followUpRecord loads and locks what the policy needs about a follow-up.
+func followUpRecord(ctx context.Context, tx pgx.Tx, a crm.Actor, id int64) (crm.Record, crm.FollowUp, error) {
+	rows, err := tx.Query(ctx, `/* postgres.followUpRecord */ SELECT `+followUpColumns+` FROM `+followUpFrom+` WHERE f.id = $1 FOR UPDATE OF f`, id)
+	if err != nil {
+		return crm.Record{}, crm.FollowUp{}, err
+	}
+	f, err := pgx.CollectExactlyOneRow(rows, scanFollowUp)
+	if err != nil {
+		return crm.Record{}, f, translate(err)
+	}
+	r := f.Record()
+	if f.CustomerID != 0 {
+		crows, err := tx.Query(ctx, `SELECT employee_id FROM customer_collaborators WHERE customer_id = $1`, f.CustomerID)
+		if err != nil {
+			return r, f, err
+		}
+		if r.Collaborators, err = pgx.CollectRows(crows, pgx.RowTo[int64]); err != nil {
+			return r, f, err
+		}
+	}
+	if !crm.CanView(a, r) {
+		return r, f, crm.ErrNotFound
+	}
+	return r, f, nil
+}
+
+// UpdateFollowUp changes a follow-up (its author, their manager, management, admin).
+func (db *DB) UpdateFollowUp(ctx context.Context, a crm.Actor, id int64, in crm.FollowUpInput) error {
+	return db.InTx(ctx, func(tx pgx.Tx) error {
+		r, old, err := followUpRecord(ctx, tx, a, id)
+		if err != nil {
+			return err
+		}
+		if !crm.CanUpdate(a, r) {
+			return crm.ErrForbidden
+		}
+		if err := checkOptions(ctx, tx, map[string]optionRef{"method_id": {crm.OptFollowUpMethod, in.MethodID}}); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `/* postgres.UpdateFollowUp */
+			UPDATE follow_ups SET method_id = $2, content = $3, followed_at = $4, next_at = $5, updated_at = now() WHERE id = $1`,
+			id, nullID(in.MethodID), in.Content, in.FollowedAt, in.NextAt); err != nil {
+			return translate(err)
+		}
+		var method string
+		if in.MethodID != 0 {
+			if err := tx.QueryRow(ctx, `SELECT name FROM options WHERE id = $1`, in.MethodID).Scan(&method); err != nil {
+				return translate(err)
+			}
+		}
+		return recordHistory(ctx, tx, crm.ResFollowUp, id, a.ID, "update", crm.Diff(
+			[3]string{"method", old.MethodName, method}, [3]string{"content", old.Content, in.Content},
+			[3]string{"followed_at", fmtTime(&old.FollowedAt), fmtTime(&in.FollowedAt)},
+			[3]string{"next_at", fmtTime(old.NextAt), fmtTime(in.NextAt)}))
+	})
+}
+
+// DeleteFollowUp removes a follow-up.
+func (db *DB) DeleteFollowUp(ctx context.Context, a crm.Actor, id int64) error {
+	return db.InTx(ctx, func(tx pgx.Tx) error {
+		r, _, err := followUpRecord(ctx, tx, a, id)
+		if err != nil {
+			return err
+		}
+		if !crm.CanDelete(a, r) {
+			return crm.ErrForbidden
+		}
+		if _, err := tx.Exec(ctx, `/* postgres.DeleteFollowUp */ DELETE FROM follow_ups WHERE id = $1`, id); err != nil {
+			return err
+		}
+		return recordHistory(ctx, tx, crm.ResFollowUp, id, a.ID, "delete", nil)
+	})
+}

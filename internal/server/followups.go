@@ -1,0 +1,198 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"crm/internal/crm"
+	"crm/internal/postgres"
+	"crm/internal/webctx"
+	"crm/web/views"
+)
+
+// registerFollowUpRoutes adds the follow-up pages (跟进记录).
+func (s *Server) registerFollowUpRoutes(r chi.Router) {
+	r.Get("/follow-ups", s.handleFollowUps)
+	r.Post("/follow-ups", s.handleFollowUpCreate)
+	r.Get("/follow-ups/{id}/edit", s.handleFollowUpEdit)
+	r.Post("/follow-ups/{id}", s.handleFollowUpUpdate)
+	r.Post("/follow-ups/{id}/delete", s.handleFollowUpDelete)
+}
+
+func (s *Server) handleFollowUps(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	a := webctx.Actor(ctx)
+	q := r.URL.Query()
+	tab, tabs := listTab(r, a, crm.ResFollowUp)
+	f := postgres.FollowUpFilter{Tab: tab, MethodID: queryID(r, "method"), OwnerID: queryID(r, "owner"),
+		LeadID: queryID(r, "lead"), CustomerID: queryID(r, "customer"), From: queryDate(r, "from"), To: queryDate(r, "to"),
+		Due: q.Get("due") == "1", Sort: q.Get("sort"), Desc: q.Get("dir") == "desc"}
+	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
+	f.Page = f.Page.Norm()
+	if f.Sort == "" {
+		f.Sort, f.Desc = "followed", true
+	}
+	list, total, err := s.db.FindFollowUps(ctx, a, f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := views.FollowUpsProps{FollowUps: list, Total: total, Filter: f, Tabs: tabs, Editable: map[int64]bool{}}
+	for _, fu := range list {
+		p.Editable[fu.ID] = crm.CanUpdate(a, fu.Record())
+	}
+	if p.Methods, err = s.db.Options(ctx, crm.OptFollowUpMethod); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if p.Owners, err = s.db.ActiveEmployees(ctx); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, views.FollowUpsIndex(p))
+}
+
+func followUpInput(f *form) (crm.FollowUpInput, error) {
+	in := crm.FollowUpInput{LeadID: f.id("lead_id"), CustomerID: f.id("customer_id"), MethodID: f.id("method_id"),
+		Content: f.text("content"), NextAt: f.dateTime("next_at")}
+	if t := f.dateTime("followed_at"); t != nil {
+		in.FollowedAt = *t
+	}
+	return in, f.err(in.Validate())
+}
+
+// handleFollowUpCreate logs a follow-up from a lead's or customer's page.
+// Bad input re-renders that page with the messages (422).
+func (s *Server) handleFollowUpCreate(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	a := webctx.Actor(ctx)
+	f := newForm(r)
+	in, err := followUpInput(f)
+	if err == nil {
+		_, err = s.db.CreateFollowUp(ctx, a, in)
+	}
+	back := "/follow-ups"
+	if in.LeadID != 0 {
+		back = "/leads/" + strconv.FormatInt(in.LeadID, 10)
+	} else if in.CustomerID != 0 {
+		back = "/customers/" + strconv.FormatInt(in.CustomerID, 10)
+	}
+	if err != nil {
+		fe := crm.FieldErrors(err)
+		if fe == nil || in.LeadID == 0 {
+			// A customer's page belongs to the customers module: show the
+			// problem on an error page that links back.
+			s.actionFailed(w, r, err)
+			return
+		}
+		l, lerr := s.db.LeadByID(ctx, a, in.LeadID)
+		if lerr != nil {
+			s.fail(w, r, lerr)
+			return
+		}
+		p, perr := s.leadShowProps(r, l)
+		if perr != nil {
+			s.fail(w, r, perr)
+			return
+		}
+		p.FollowUpErrors, p.FollowUpInput = fe, in
+		s.render(w, r, http.StatusUnprocessableEntity, views.LeadShow(p))
+		return
+	}
+	s.flash(r, "ok", "followup.added")
+	s.redirect(w, r, backOr(r, back)+"#follow-ups")
+}
+
+func (s *Server) followUpByPath(w http.ResponseWriter, r *http.Request) (crm.FollowUp, bool) {
+	id, err := pathID(r)
+	if err == nil {
+		var f crm.FollowUp
+		if f, err = s.db.FollowUpByID(r.Context(), webctx.Actor(r.Context()), id); err == nil {
+			return f, true
+		}
+	}
+	s.fail(w, r, err)
+	return crm.FollowUp{}, false
+}
+
+func (s *Server) renderFollowUpForm(w http.ResponseWriter, r *http.Request, status int, fu crm.FollowUp, in crm.FollowUpInput, errs map[string]string) {
+	methods, err := s.db.Options(r.Context(), crm.OptFollowUpMethod)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	parentURL := "/customers/" + strconv.FormatInt(fu.CustomerID, 10)
+	if fu.LeadID != 0 {
+		parentURL = "/leads/" + strconv.FormatInt(fu.LeadID, 10)
+	}
+	s.render(w, r, status, views.FollowUpForm(views.FollowUpFormProps{ID: fu.ID, Parent: fu.Parent.Name, ParentURL: parentURL,
+		LeadID: fu.LeadID, CustomerID: fu.CustomerID, Input: in, Methods: methods, Errors: errs,
+		CanDelete: crm.CanDelete(webctx.Actor(r.Context()), fu.Record())}))
+}
+
+func (s *Server) handleFollowUpEdit(w http.ResponseWriter, r *http.Request) {
+	fu, ok := s.followUpByPath(w, r)
+	if !ok {
+		return
+	}
+	if !crm.CanUpdate(webctx.Actor(r.Context()), fu.Record()) {
+		s.fail(w, r, crm.ErrForbidden)
+		return
+	}
+	s.renderFollowUpForm(w, r, http.StatusOK, fu, crm.FollowUpInput{LeadID: fu.LeadID, CustomerID: fu.CustomerID,
+		MethodID: fu.MethodID, Content: fu.Content, FollowedAt: fu.FollowedAt, NextAt: fu.NextAt}, nil)
+}
+
+func (s *Server) handleFollowUpUpdate(w http.ResponseWriter, r *http.Request) {
+	fu, ok := s.followUpByPath(w, r)
+	if !ok {
+		return
+	}
+	a := webctx.Actor(r.Context())
+	if !crm.CanUpdate(a, fu.Record()) {
+		s.fail(w, r, crm.ErrForbidden)
+		return
+	}
+	// The parent never changes: take it from the record, not the form.
+	_ = r.ParseForm()
+	r.PostForm.Del("lead_id")
+	r.PostForm.Del("customer_id")
+	if fu.LeadID != 0 {
+		r.PostForm.Set("lead_id", strconv.FormatInt(fu.LeadID, 10))
+	} else {
+		r.PostForm.Set("customer_id", strconv.FormatInt(fu.CustomerID, 10))
+	}
+	in, err := followUpInput(newForm(r))
+	if err == nil {
+		err = s.db.UpdateFollowUp(r.Context(), a, fu.ID, in)
+	}
+	if err != nil {
+		if fe := crm.FieldErrors(err); fe != nil {
+			s.renderFollowUpForm(w, r, http.StatusUnprocessableEntity, fu, in, fe)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", "flash.saved")
+	if fu.LeadID != 0 {
+		s.redirect(w, r, "/leads/"+strconv.FormatInt(fu.LeadID, 10)+"#follow-ups")
+		return
+	}
+	s.redirect(w, r, "/customers/"+strconv.FormatInt(fu.CustomerID, 10)+"#follow-ups")
+}
+
+func (s *Server) handleFollowUpDelete(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = s.db.DeleteFollowUp(r.Context(), webctx.Actor(r.Context()), id)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", "flash.deleted")
+	s.redirect(w, r, "/follow-ups")
+}

@@ -1,0 +1,396 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"crm/internal/crm"
+	"crm/internal/postgres"
+	"crm/internal/webctx"
+	"crm/web/views"
+)
+
+// registerLeadRoutes adds the lead pages (销售线索); see docs/http.md.
+func (s *Server) registerLeadRoutes(r chi.Router) {
+	r.Get("/leads", s.handleLeads)
+	r.Get("/leads/new", s.handleLeadNew)
+	r.Post("/leads", s.handleLeadCreate)
+	r.Post("/leads/bulk", s.handleLeadBulk)
+	r.Get("/leads/{id}", s.handleLead)
+	r.Get("/leads/{id}/edit", s.handleLeadEdit)
+	r.Post("/leads/{id}", s.handleLeadUpdate)
+	r.Post("/leads/{id}/delete", s.handleLeadDelete)
+	r.Post("/leads/{id}/claim", s.handleLeadAction(crm.ActClaim))
+	r.Post("/leads/{id}/release", s.handleLeadAction(crm.ActRelease))
+	r.Post("/leads/{id}/assign", s.handleLeadAction(crm.ActAssign))
+	r.Post("/leads/{id}/convert", s.handleLeadConvert)
+}
+
+func (s *Server) handleLeads(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	a := webctx.Actor(ctx)
+	q := r.URL.Query()
+	tab, tabs := listTab(r, a, crm.ResLead)
+	f := postgres.LeadFilter{Tab: tab, Query: q.Get("q"), Status: crm.LeadStatus(q.Get("status")),
+		SourceID: queryID(r, "source"), CampaignID: queryID(r, "campaign"), OwnerID: queryID(r, "owner"),
+		DepartmentID: queryID(r, "department"), CreatedFrom: queryDate(r, "from"), CreatedTo: queryDate(r, "to"),
+		Sort: q.Get("sort"), Desc: q.Get("dir") == "desc"}
+	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
+	f.Page = f.Page.Norm()
+	leads, total, err := s.db.FindLeads(ctx, a, f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := views.LeadsProps{Leads: leads, Total: total, Filter: f, Tabs: tabs,
+		CanCreate: crm.CanCreate(a, crm.ResLead), RowActions: map[int64]views.RowActions{}}
+	for _, l := range leads {
+		rec := l.Record()
+		ra := views.RowActions{Claim: crm.CanDo(a, crm.ActClaim, rec), Release: crm.CanDo(a, crm.ActRelease, rec)}
+		p.RowActions[l.ID] = ra
+		p.CanClaim = p.CanClaim || ra.Claim
+		p.CanRelease = p.CanRelease || ra.Release
+		p.CanAssign = p.CanAssign || crm.CanDo(a, crm.ActAssign, rec)
+	}
+	if err := s.leadChoices(r, &p.Sources, &p.Campaigns, f.CampaignID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if p.Owners, err = s.db.ActiveEmployees(ctx); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if p.CanAssign {
+		if p.Assignees, err = s.db.Assignees(ctx, a); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	if p.Departments, err = s.db.Departments(ctx); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, views.LeadsIndex(p))
+}
+
+// leadChoices loads the source and campaign pickers (keeping the campaign
+// already chosen, however old).
+func (s *Server) leadChoices(r *http.Request, sources *[]crm.Option, campaigns *[]postgres.Choice, keep int64) error {
+	var err error
+	if *sources, err = s.db.Options(r.Context(), crm.OptSource); err != nil {
+		return err
+	}
+	*campaigns, err = s.db.CampaignChoices(r.Context(), webctx.Actor(r.Context()), keep)
+	return err
+}
+
+func (s *Server) renderLeadForm(w http.ResponseWriter, r *http.Request, status int, p views.LeadFormProps) {
+	if err := s.leadChoices(r, &p.Sources, &p.Campaigns, p.Input.CampaignID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if p.ID == 0 {
+		owners, err := s.ownerChoices(r.Context(), webctx.Actor(r.Context()))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		p.Owners = owners
+	}
+	s.render(w, r, status, views.LeadForm(p))
+}
+
+func (s *Server) handleLeadNew(w http.ResponseWriter, r *http.Request) {
+	if !crm.CanCreate(webctx.Actor(r.Context()), crm.ResLead) {
+		s.fail(w, r, crm.ErrForbidden)
+		return
+	}
+	s.renderLeadForm(w, r, http.StatusOK, views.LeadFormProps{Input: crm.LeadInput{Status: crm.LeadNew,
+		CampaignID: queryID(r, "campaign")}})
+}
+
+func leadInput(f *form) (crm.LeadInput, error) {
+	in := crm.LeadInput{Name: f.text("name"), Company: f.text("company"), Title: f.text("title"),
+		Phone: f.text("phone"), Email: f.text("email"), SourceID: f.id("source_id"), CampaignID: f.id("campaign_id"),
+		Status: crm.LeadStatus(f.text("status")), Notes: f.text("notes"), NextFollowUpAt: f.dateTime("next_follow_up_at")}
+	return in, f.err(in.Validate())
+}
+
+// handleLeadCreate adds a lead. When leads with the same name or phone
+// exist (among those the user may view), the form comes back with the
+// matches and a "save anyway" button first.
+func (s *Server) handleLeadCreate(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	a := webctx.Actor(ctx)
+	if !crm.CanCreate(a, crm.ResLead) {
+		s.fail(w, r, crm.ErrForbidden)
+		return
+	}
+	f := newForm(r)
+	in, err := leadInput(f)
+	owner := f.text("owner")
+	p := views.LeadFormProps{Input: in, Owner: owner}
+	if err != nil {
+		p.Errors = crm.FieldErrors(err)
+		s.renderLeadForm(w, r, http.StatusUnprocessableEntity, p)
+		return
+	}
+	if !f.bool("confirm_duplicate") {
+		dups, err := s.db.DuplicateLeads(ctx, a, in.Name, in.Phone, 0)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if len(dups) > 0 {
+			p.Duplicates = dups
+			s.renderLeadForm(w, r, http.StatusConflict, p)
+			return
+		}
+	}
+	id, err := s.db.CreateLead(ctx, a, in, parseOwner(owner))
+	if err != nil {
+		if fe := crm.FieldErrors(err); fe != nil {
+			p.Errors = fe
+			s.renderLeadForm(w, r, http.StatusUnprocessableEntity, p)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", "flash.created")
+	s.redirect(w, r, "/leads/"+strconv.FormatInt(id, 10))
+}
+
+// leadByPath loads the lead of the URL that the actor may view (404 otherwise).
+func (s *Server) leadByPath(w http.ResponseWriter, r *http.Request) (crm.Lead, bool) {
+	id, err := pathID(r)
+	if err == nil {
+		var l crm.Lead
+		if l, err = s.db.LeadByID(r.Context(), webctx.Actor(r.Context()), id); err == nil {
+			return l, true
+		}
+	}
+	s.fail(w, r, err)
+	return crm.Lead{}, false
+}
+
+func (s *Server) leadShowProps(r *http.Request, l crm.Lead) (views.LeadShowProps, error) {
+	ctx := r.Context()
+	a := webctx.Actor(ctx)
+	rec := l.Record()
+	p := views.LeadShowProps{Lead: l,
+		CanEdit: crm.CanUpdate(a, rec), CanDelete: crm.CanDelete(a, rec) && l.Status != crm.LeadConverted,
+		CanClaim: crm.CanDo(a, crm.ActClaim, rec), CanRelease: crm.CanDo(a, crm.ActRelease, rec),
+		CanAssign:   crm.CanDo(a, crm.ActAssign, rec),
+		CanConvert:  l.Status != crm.LeadConverted && crm.CanUpdate(a, rec) && crm.CanCreate(a, crm.ResCustomer),
+		CanFollowUp: crm.CanAddUnder(a, crm.ResFollowUp, rec)}
+	var err error
+	if p.FollowUps, err = s.db.FollowUpsOf(ctx, a, l.ID, 0); err != nil {
+		return p, err
+	}
+	if p.History, err = s.db.History(ctx, crm.ResLead, l.ID); err != nil {
+		return p, err
+	}
+	if p.CanFollowUp {
+		if p.Methods, err = s.db.Options(ctx, crm.OptFollowUpMethod); err != nil {
+			return p, err
+		}
+	}
+	if p.CanAssign {
+		if p.Assignees, err = s.db.Assignees(ctx, a); err != nil {
+			return p, err
+		}
+	}
+	return p, nil
+}
+
+func (s *Server) handleLead(w http.ResponseWriter, r *http.Request) {
+	l, ok := s.leadByPath(w, r)
+	if !ok {
+		return
+	}
+	p, err := s.leadShowProps(r, l)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, views.LeadShow(p))
+}
+
+func (s *Server) handleLeadEdit(w http.ResponseWriter, r *http.Request) {
+	l, ok := s.leadByPath(w, r)
+	if !ok {
+		return
+	}
+	if !crm.CanUpdate(webctx.Actor(r.Context()), l.Record()) {
+		s.fail(w, r, crm.ErrForbidden)
+		return
+	}
+	s.renderLeadForm(w, r, http.StatusOK, views.LeadFormProps{ID: l.ID, Converted: l.Status == crm.LeadConverted,
+		Input: crm.LeadInput{Name: l.Name, Company: l.Company, Title: l.Title, Phone: l.Phone, Email: l.Email,
+			SourceID: l.SourceID, CampaignID: l.CampaignID, Status: l.Status, Notes: l.Notes, NextFollowUpAt: l.NextFollowUpAt}})
+}
+
+func (s *Server) handleLeadUpdate(w http.ResponseWriter, r *http.Request) {
+	l, ok := s.leadByPath(w, r)
+	if !ok {
+		return
+	}
+	a := webctx.Actor(r.Context())
+	if !crm.CanUpdate(a, l.Record()) {
+		s.fail(w, r, crm.ErrForbidden)
+		return
+	}
+	_ = r.ParseForm()
+	f := newForm(r)
+	if l.Status == crm.LeadConverted {
+		r.PostForm.Set("status", string(crm.LeadFollowing)) // kept converted by storage
+	}
+	in, err := leadInput(f)
+	if err == nil {
+		err = s.db.UpdateLead(r.Context(), a, l.ID, in)
+	}
+	if err != nil {
+		if fe := crm.FieldErrors(err); fe != nil {
+			s.renderLeadForm(w, r, http.StatusUnprocessableEntity, views.LeadFormProps{ID: l.ID, Input: in,
+				Converted: l.Status == crm.LeadConverted, Errors: fe})
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", "flash.saved")
+	s.redirect(w, r, "/leads/"+strconv.FormatInt(l.ID, 10))
+}
+
+func (s *Server) handleLeadDelete(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = s.db.DeleteLead(r.Context(), webctx.Actor(r.Context()), id)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", "flash.deleted")
+	s.redirect(w, r, "/leads")
+}
+
+// handleLeadAction claims, releases or assigns one lead. The storage checks
+// the policy inside the transaction; a lost race answers 409.
+func (s *Server) handleLeadAction(act crm.Action) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		a := webctx.Actor(ctx)
+		id, err := pathID(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		var flash string
+		var args []any
+		switch act {
+		case crm.ActClaim:
+			err, flash = s.db.ClaimLead(ctx, a, id), "flash.claimed"
+		case crm.ActRelease:
+			err, flash = s.db.ReleaseLead(ctx, a, id), "flash.released"
+		case crm.ActAssign:
+			owner := formID(r, "owner_id", &crm.Invalid{})
+			err, flash = s.db.AssignLead(ctx, a, id, owner), "flash.assigned"
+			if err == nil {
+				e, _ := s.db.EmployeeByID(ctx, owner)
+				args = append(args, e.Name)
+			}
+		}
+		if err != nil {
+			s.actionFailed(w, r, err)
+			return
+		}
+		s.flash(r, "ok", flash, args...)
+		s.redirect(w, r, backOr(r, "/leads/"+strconv.FormatInt(id, 10)))
+	}
+}
+
+// actionFailed answers a refused action: 404/403 pages as usual, a lost
+// race 409, and a bad choice (an assignee out of scope) 422 with its message.
+func (s *Server) actionFailed(w http.ResponseWriter, r *http.Request, err error) {
+	if fe := crm.FieldErrors(err); len(fe) > 0 && crm.ErrorCode(err) == crm.EINVALID {
+		for _, k := range fe {
+			err = crm.Errorf(crm.EINVALID, k)
+			break
+		}
+	}
+	s.fail(w, r, err)
+}
+
+// backOr returns the form's local "back" URL, or def.
+func backOr(r *http.Request, def string) string {
+	if b := r.PostFormValue("back"); b != "" {
+		return safeNext(b)
+	}
+	return def
+}
+
+// handleLeadConvert turns the lead into a customer, once.
+func (s *Server) handleLeadConvert(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	var customer int64
+	if err == nil {
+		customer, err = s.db.ConvertLead(r.Context(), webctx.Actor(r.Context()), id)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", "flash.converted")
+	s.redirect(w, r, "/customers/"+strconv.FormatInt(customer, 10))
+}
+
+// handleLeadBulk claims, releases or assigns the selected leads; each row
+// goes through the same checked workflow, and the flash says how many
+// were done and how many skipped.
+func (s *Server) handleLeadBulk(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	a := webctx.Actor(ctx)
+	ids := bulkIDs(r)
+	back := backOr(r, "/leads")
+	if len(ids) == 0 {
+		s.flash(r, "error", "error.select_rows")
+		s.redirect(w, r, back)
+		return
+	}
+	action := r.PostFormValue("action")
+	owner := formID(r, "owner_id", &crm.Invalid{})
+	done, skipped := 0, 0
+	for _, id := range ids {
+		var err error
+		switch action {
+		case "claim":
+			err = s.db.ClaimLead(ctx, a, id)
+		case "release":
+			err = s.db.ReleaseLead(ctx, a, id)
+		case "assign":
+			err = s.db.AssignLead(ctx, a, id, owner)
+		default:
+			s.fail(w, r, crm.Errorf(crm.EINVALID, "error.choose"))
+			return
+		}
+		switch crm.ErrorCode(err) {
+		case "":
+			done++
+		case crm.ENOTFOUND, crm.EFORBIDDEN, crm.ECONFLICT, crm.EINVALID:
+			skipped++
+		default:
+			s.fail(w, r, err)
+			return
+		}
+	}
+	kind := "ok"
+	if done == 0 {
+		kind = "error"
+	}
+	s.flash(r, kind, "flash.bulk", done, skipped)
+	s.redirect(w, r, back)
+}
