@@ -1,0 +1,252 @@
+package server
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"crm/internal/crm"
+	"crm/internal/postgres"
+	"crm/internal/webctx"
+	"crm/web/views"
+)
+
+// registerContactRoutes adds the contact pages (联系人); see docs/http.md.
+func (s *Server) registerContactRoutes(r chi.Router) {
+	r.Get("/contacts", s.handleContacts)
+	r.Get("/contacts/new", s.handleContactNew)
+	r.Post("/contacts", s.handleContactCreate)
+	r.Get("/contacts/{id}", s.handleContact)
+	r.Get("/contacts/{id}/edit", s.handleContactEdit)
+	r.Post("/contacts/{id}", s.handleContactUpdate)
+	r.Post("/contacts/{id}/delete", s.handleContactDelete)
+	r.Post("/contacts/{id}/primary", s.handleContactPrimary)
+}
+
+// contactPath is a contact's page.
+func contactPath(id int64) string { return "/contacts/" + strconv.FormatInt(id, 10) }
+
+func (s *Server) handleContacts(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	a := webctx.Actor(ctx)
+	q := r.URL.Query()
+	tab, tabs := listTab(r, a, crm.ResContact)
+	if q.Get("tab") == "" && queryID(r, "customer") != 0 && slices.Contains(tabs, crm.TabAll) {
+		tab = crm.TabAll // one customer's contacts: all of them, whoever owns them
+	}
+	f := postgres.ContactFilter{Tab: tab, Query: q.Get("q"), CustomerID: queryID(r, "customer"),
+		Sort: q.Get("sort"), Desc: q.Get("dir") == "desc"}
+	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
+	f.Page = f.Page.Norm()
+	contacts, total, err := s.db.FindContacts(ctx, a, f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := views.ContactsProps{Contacts: contacts, Total: total, Filter: f, Tabs: tabs,
+		CanCreate: crm.CanCreate(a, crm.ResContact)}
+	if f.CustomerID != 0 {
+		// The name of the customer filtered on, when the actor may view it;
+		// the list itself is filtered by the permission rules anyway.
+		c, err := s.db.CustomerByID(ctx, a, f.CustomerID)
+		switch {
+		case err == nil:
+			p.CustomerName = c.Name
+			p.CanCreate = crm.CanAddUnder(a, crm.ResContact, c.Record())
+		case isNotFound(err):
+			p.CustomerName = "#" + strconv.FormatInt(f.CustomerID, 10)
+			p.CanCreate = false
+		default:
+			s.fail(w, r, err)
+			return
+		}
+	}
+	s.render(w, r, http.StatusOK, views.ContactsIndex(p))
+}
+
+// contactFormFor fills the customer part of a new contact's form: the
+// customer chosen (which a must view: 404 otherwise, and may add contacts
+// under: 403 otherwise), or the picker of customers matching the search.
+func (s *Server) contactFormFor(r *http.Request, p *views.ContactFormProps, search string) error {
+	ctx := r.Context()
+	a := webctx.Actor(ctx)
+	if p.Input.CustomerID != 0 {
+		c, err := s.db.CustomerByID(ctx, a, p.Input.CustomerID)
+		if err != nil {
+			return err
+		}
+		if !crm.CanAddUnder(a, crm.ResContact, c.Record()) {
+			return crm.ErrForbidden
+		}
+		p.CustomerName = c.Name
+		return nil
+	}
+	var err error
+	p.CustomerQuery = search
+	p.Customers, err = s.db.CustomerChoices(ctx, a, search)
+	return err
+}
+
+func (s *Server) handleContactNew(w http.ResponseWriter, r *http.Request) {
+	if !crm.CanCreate(webctx.Actor(r.Context()), crm.ResContact) {
+		s.fail(w, r, crm.ErrForbidden)
+		return
+	}
+	p := views.ContactFormProps{Input: crm.ContactInput{CustomerID: queryID(r, "customer")}}
+	if err := s.contactFormFor(r, &p, r.URL.Query().Get("customer_q")); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, views.ContactForm(p))
+}
+
+func contactInput(f *form) (crm.ContactInput, error) {
+	in := crm.ContactInput{CustomerID: f.id("customer_id"), Name: f.text("name"), Title: f.text("title"),
+		Phone: f.text("phone"), Email: f.text("email"), Notes: f.text("notes"), IsPrimary: f.bool("is_primary")}
+	return in, f.err(in.Validate())
+}
+
+// handleContactCreate adds a contact under a customer and goes back to the
+// customer's page.
+func (s *Server) handleContactCreate(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	a := webctx.Actor(ctx)
+	if !crm.CanCreate(a, crm.ResContact) {
+		s.fail(w, r, crm.ErrForbidden)
+		return
+	}
+	in, err := contactInput(newForm(r))
+	if err == nil {
+		_, err = s.db.CreateContact(ctx, a, in)
+	}
+	if err != nil {
+		if fe := crm.FieldErrors(err); fe != nil {
+			p := views.ContactFormProps{Input: in, Errors: fe}
+			if ferr := s.contactFormFor(r, &p, ""); ferr != nil {
+				s.fail(w, r, ferr)
+				return
+			}
+			s.render(w, r, http.StatusUnprocessableEntity, views.ContactForm(p))
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", "flash.created")
+	s.redirect(w, r, customerPath(in.CustomerID)+"#contacts")
+}
+
+// contactByPath loads the contact of the URL that the actor may view (404
+// otherwise).
+func (s *Server) contactByPath(w http.ResponseWriter, r *http.Request) (crm.Contact, bool) {
+	id, err := pathID(r)
+	if err == nil {
+		var c crm.Contact
+		if c, err = s.db.ContactByID(r.Context(), webctx.Actor(r.Context()), id); err == nil {
+			return c, true
+		}
+	}
+	s.fail(w, r, err)
+	return crm.Contact{}, false
+}
+
+func (s *Server) handleContact(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	a := webctx.Actor(ctx)
+	c, ok := s.contactByPath(w, r)
+	if !ok {
+		return
+	}
+	rec := c.Record()
+	p := views.ContactShowProps{Contact: c, CanEdit: crm.CanUpdate(a, rec), CanDelete: crm.CanDelete(a, rec)}
+	p.CanMakePrimary = p.CanEdit && !c.IsPrimary
+	// Someone may view a contact (they created it) without viewing its
+	// customer; the page then names the customer without linking it.
+	switch _, err := s.db.CustomerByID(ctx, a, c.CustomerID); {
+	case err == nil:
+		p.CustomerVisible = true
+	case !isNotFound(err):
+		s.fail(w, r, err)
+		return
+	}
+	var err error
+	if p.History, err = s.db.History(ctx, crm.ResContact, c.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, views.ContactShow(p))
+}
+
+func (s *Server) handleContactEdit(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.contactByPath(w, r)
+	if !ok {
+		return
+	}
+	if !crm.CanUpdate(webctx.Actor(r.Context()), c.Record()) {
+		s.fail(w, r, crm.ErrForbidden)
+		return
+	}
+	s.render(w, r, http.StatusOK, views.ContactForm(views.ContactFormProps{ID: c.ID, CustomerName: c.Parent.Name,
+		Input: crm.ContactInput{CustomerID: c.CustomerID, Name: c.Name, Title: c.Title, Phone: c.Phone, Email: c.Email,
+			Notes: c.Notes, IsPrimary: c.IsPrimary}}))
+}
+
+func (s *Server) handleContactUpdate(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.contactByPath(w, r)
+	if !ok {
+		return
+	}
+	a := webctx.Actor(r.Context())
+	if !crm.CanUpdate(a, c.Record()) {
+		s.fail(w, r, crm.ErrForbidden)
+		return
+	}
+	_ = r.ParseForm()
+	r.PostForm.Set("customer_id", strconv.FormatInt(c.CustomerID, 10)) // a contact stays with its customer
+	in, err := contactInput(newForm(r))
+	if err == nil {
+		err = s.db.UpdateContact(r.Context(), a, c.ID, in)
+	}
+	if err != nil {
+		if fe := crm.FieldErrors(err); fe != nil {
+			s.render(w, r, http.StatusUnprocessableEntity, views.ContactForm(views.ContactFormProps{ID: c.ID,
+				CustomerName: c.Parent.Name, Input: in, Errors: fe}))
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", "flash.saved")
+	s.redirect(w, r, contactPath(c.ID))
+}
+
+// handleContactDelete deletes a contact; when it was the primary one, the
+// oldest remaining contact of the customer becomes primary.
+func (s *Server) handleContactDelete(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = s.db.DeleteContact(r.Context(), webctx.Actor(r.Context()), id)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", "flash.deleted")
+	s.redirect(w, r, backOr(r, "/contacts"))
+}
+
+// handleContactPrimary makes the contact its customer's primary one.
+func (s *Server) handleContactPrimary(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = s.db.MakePrimary(r.Context(), webctx.Actor(r.Context()), id)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", "contact.made_primary")
+	s.redirect(w, r, backOr(r, contactPath(id)))
+}
