@@ -154,6 +154,7 @@ CREATE INDEX customers_search_trgm ON customers USING gin ((name || ' ' || phone
 CREATE INDEX customers_source_idx ON customers (source_id);
 CREATE INDEX customers_level_idx ON customers (level_id);
 CREATE INDEX customers_industry_idx ON customers (industry_id);
+CREATE INDEX customers_last_follow_up_idx ON customers (last_follow_up_at, id);
 CREATE INDEX customers_next_follow_up_idx ON customers (next_follow_up_at) WHERE next_follow_up_at IS NOT NULL;
 
 ALTER TABLE leads ADD CONSTRAINT leads_customer_fk FOREIGN KEY (customer_id) REFERENCES customers (id);
@@ -193,6 +194,7 @@ CREATE INDEX contacts_created_by_idx ON contacts (created_by);
 CREATE INDEX contacts_department_idx ON contacts (department_id);
 CREATE INDEX contacts_customer_owner_idx ON contacts (customer_owner_id);
 CREATE INDEX contacts_customer_department_idx ON contacts (customer_department_id);
+CREATE INDEX contacts_name_idx ON contacts (name, id);
 CREATE INDEX contacts_created_idx ON contacts (created_at DESC, id DESC);
 CREATE INDEX contacts_search_trgm ON contacts USING gin ((name || ' ' || phone) gin_trgm_ops);
 

@@ -338,8 +338,16 @@ func textField(v *Invalid, field string, s *string, req bool, max int) {
 	}
 }
 
-// CanCreateInPool reports whether a may create leads and customers straight
-// into a pool, or for another owner (managers in scope, management, admin).
-func CanCreateInPool(a Actor) bool {
-	return a.Role == RoleAdmin || a.Role == RoleManagement || a.Role == RoleSalesManager
+// CanCreateInPool reports whether a may create records of kind res (leads,
+// customers) straight into a department's pool: managers (in scope),
+// management and admin; and marketing for leads, which it gathers for the
+// sales departments. Creating for another owner is CanAssignTo's question.
+func CanCreateInPool(a Actor, res Resource) bool {
+	switch a.Role {
+	case RoleAdmin, RoleManagement, RoleSalesManager:
+		return res.Pooled()
+	case RoleMarketing:
+		return res == ResLead
+	}
+	return false
 }

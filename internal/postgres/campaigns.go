@@ -190,7 +190,7 @@ func (db *DB) CreateCampaign(ctx context.Context, a crm.Actor, in crm.CampaignIn
 	}
 	var id int64
 	err := db.InTx(ctx, func(tx pgx.Tx) error {
-		owner, dept, err := ownerFor(ctx, tx, a, in.OwnerID, false, 0)
+		owner, dept, err := ownerFor(ctx, tx, a, crm.ResCampaign, in.OwnerID, false, 0)
 		if err != nil {
 			return err
 		}

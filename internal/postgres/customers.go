@@ -174,7 +174,7 @@ func (db *DB) CreateCustomer(ctx context.Context, a crm.Actor, in crm.CustomerIn
 	}
 	var id int64
 	err := db.InTx(ctx, func(tx pgx.Tx) error {
-		owner, dept, err := ownerFor(ctx, tx, a, who.OwnerID, who.Pool, who.PoolDepartmentID)
+		owner, dept, err := ownerFor(ctx, tx, a, crm.ResCustomer, who.OwnerID, who.Pool, who.PoolDepartmentID)
 		if err != nil {
 			return err
 		}
@@ -285,19 +285,7 @@ func (db *DB) DeleteCustomer(ctx context.Context, a crm.Actor, id int64) error {
 // anyway (marketing, finance, admin, another department's rep): for them
 // it is a matter of permission, not of timing.
 func (db *DB) ClaimCustomer(ctx context.Context, a crm.Actor, id int64) error {
-	err := db.claim(ctx, a, customerPool, id)
-	if crm.ErrorCode(err) != crm.ECONFLICT {
-		return err
-	}
-	var dept int64
-	if qerr := db.Pool.QueryRow(ctx, `/* postgres.ClaimCustomer pool */ SELECT coalesce(department_id, 0) FROM customers WHERE id = $1`,
-		id).Scan(&dept); qerr != nil {
-		return translate(qerr)
-	}
-	if !crm.CanDo(a, crm.ActClaim, crm.Record{Resource: crm.ResCustomer, DepartmentID: dept}) {
-		return crm.ErrForbidden
-	}
-	return err
+	return db.claim(ctx, a, customerPool, id)
 }
 
 // ReleaseCustomer puts a customer back into its department's pool.

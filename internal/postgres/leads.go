@@ -147,9 +147,12 @@ func (db *DB) CreateLead(ctx context.Context, a crm.Actor, in crm.LeadInput, who
 	if !crm.CanCreate(a, crm.ResLead) {
 		return 0, crm.ErrForbidden
 	}
+	if err := in.Validate(); err != nil {
+		return 0, err
+	}
 	var id int64
 	err := db.InTx(ctx, func(tx pgx.Tx) error {
-		owner, dept, err := ownerFor(ctx, tx, a, who.OwnerID, who.Pool, who.PoolDepartmentID)
+		owner, dept, err := ownerFor(ctx, tx, a, crm.ResLead, who.OwnerID, who.Pool, who.PoolDepartmentID)
 		if err != nil {
 			return err
 		}
@@ -176,6 +179,9 @@ func (db *DB) CreateLead(ctx context.Context, a crm.Actor, in crm.LeadInput, who
 // UpdateLead changes a lead; EFORBIDDEN unless a may update it. A converted
 // lead keeps its status.
 func (db *DB) UpdateLead(ctx context.Context, a crm.Actor, id int64, in crm.LeadInput) error {
+	if err := in.Validate(); err != nil {
+		return err
+	}
 	return db.InTx(ctx, func(tx pgx.Tx) error {
 		r, err := lockForAction(ctx, tx, a, leadPool, id)
 		if err != nil {
@@ -194,8 +200,11 @@ func (db *DB) UpdateLead(ctx context.Context, a crm.Actor, id int64, in crm.Lead
 		if err := checkOptions(ctx, tx, map[string]optionRef{"source_id": {crm.OptSource, in.SourceID}}); err != nil {
 			return err
 		}
-		if err := checkCampaign(ctx, tx, a, in.CampaignID); err != nil {
-			return err
+		// A campaign the editor cannot see may stay; only a new one is checked.
+		if in.CampaignID != old.CampaignID {
+			if err := checkCampaign(ctx, tx, a, in.CampaignID); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.Exec(ctx, `/* postgres.UpdateLead */
 			UPDATE leads SET name = $2, company = $3, title = $4, phone = $5, email = $6, source_id = $7,
@@ -379,17 +388,4 @@ func fmtTime(t *time.Time) string {
 type Choice struct {
 	ID   int64
 	Name string
-}
-
-// CampaignPicker lists the campaigns a may view, newest first (at most
-// 300), for the campaign pickers of the lead and customer forms.
-func (db *DB) CampaignPicker(ctx context.Context, a crm.Actor) ([]Choice, error) {
-	var q query
-	q.scope(a, crm.ResCampaign, "c", crm.TabAll)
-	rows, err := db.Pool.Query(ctx, `/* postgres.CampaignPicker */ SELECT c.id, c.name FROM campaigns c`+q.whereSQL()+
-		` ORDER BY c.created_at DESC, c.id DESC LIMIT 300`, q.args.List...)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[Choice])
 }

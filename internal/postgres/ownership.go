@@ -18,12 +18,16 @@ type pooled struct {
 	// and carry a copy of its owner and department (customer_owner_id,
 	// customer_department_id), keyed by the column naming the parent.
 	children [][2]string
+	// owned are the child tables whose rows also change owner with the
+	// parent: a customer's contacts belong to whoever owns the customer.
+	owned [][2]string
 }
 
 var (
 	leadPool     = pooled{table: "leads", res: crm.ResLead, children: [][2]string{{"follow_ups", "lead_id"}}}
 	customerPool = pooled{table: "customers", res: crm.ResCustomer,
-		children: [][2]string{{"contacts", "customer_id"}, {"follow_ups", "customer_id"}}}
+		children: [][2]string{{"contacts", "customer_id"}, {"follow_ups", "customer_id"}},
+		owned:    [][2]string{{"contacts", "customer_id"}}}
 )
 
 // policyRecord loads what the policy needs about one lead or customer,
@@ -78,6 +82,12 @@ func setOwner(ctx context.Context, tx pgx.Tx, a crm.Actor, p pooled, id int64, b
 			return err
 		}
 	}
+	for _, c := range p.owned {
+		if _, err := tx.Exec(ctx, `/* postgres.setOwner owned children */ UPDATE `+c[0]+
+			` SET owner_id = $2, department_id = $3 WHERE `+c[1]+` = $1`, id, owner, dept); err != nil {
+			return err
+		}
+	}
 	oldOwner, err := employeeName(ctx, tx, before.OwnerID)
 	if err != nil {
 		return err
@@ -110,6 +120,11 @@ func (db *DB) claim(ctx context.Context, a crm.Actor, p pooled, id int64) error 
 			return err
 		}
 		if r.OwnerID != 0 {
+			// Taken: a lost race for those who could have claimed it from
+			// its pool; a matter of permission for everyone else.
+			if !crm.CanDo(a, crm.ActClaim, crm.Record{Resource: p.res, DepartmentID: r.DepartmentID}) {
+				return crm.ErrForbidden
+			}
 			return crm.Errorf(crm.ECONFLICT, "error.already_claimed")
 		}
 		if !crm.CanDo(a, crm.ActClaim, r) {
@@ -205,10 +220,10 @@ func deref(p *int64) int64 {
 // (SPEC §2): the creator by default; another employee when the actor may
 // assign to them; nobody (the pool of dept, or of the actor's department)
 // when pool is set and the actor may assign.
-func ownerFor(ctx context.Context, tx pgx.Tx, a crm.Actor, ownerID int64, pool bool, poolDept int64) (owner, dept *int64, err error) {
+func ownerFor(ctx context.Context, tx pgx.Tx, a crm.Actor, res crm.Resource, ownerID int64, pool bool, poolDept int64) (owner, dept *int64, err error) {
 	switch {
 	case pool:
-		if !crm.CanCreateInPool(a) {
+		if !crm.CanCreateInPool(a, res) {
 			return nil, nil, crm.ErrForbidden
 		}
 		if poolDept == 0 {

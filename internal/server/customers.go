@@ -93,7 +93,7 @@ func (s *Server) customerChoices(r *http.Request) (views.CustomerChoices, error)
 		return c, err
 	}
 	c.Levels, c.Industries, c.Sources = opts[crm.OptCustomerLevel], opts[crm.OptIndustry], opts[crm.OptSource]
-	c.Campaigns, err = s.db.CampaignPicker(r.Context(), webctx.Actor(r.Context()))
+	c.Campaigns, err = s.db.CampaignChoices(r.Context(), webctx.Actor(r.Context()))
 	return c, err
 }
 
@@ -111,7 +111,7 @@ func (s *Server) renderCustomerForm(w http.ResponseWriter, r *http.Request, stat
 		p.Choices.Campaigns = append(p.Choices.Campaigns, postgres.Choice{ID: current.CampaignID, Name: current.CampaignName})
 	}
 	if p.ID == 0 {
-		if p.Owners, err = s.ownerChoices(r.Context(), webctx.Actor(r.Context())); err != nil {
+		if p.Owners, err = s.ownerChoices(r.Context(), webctx.Actor(r.Context()), crm.ResCustomer); err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -148,7 +148,7 @@ func (s *Server) handleCustomerCreate(w http.ResponseWriter, r *http.Request) {
 	f := newForm(r)
 	in, err := customerInput(f)
 	owner := f.text("owner")
-	if !crm.CanCreateInPool(a) {
+	if !crm.CanCreateInPool(a, crm.ResCustomer) {
 		owner = "" // the picker is not offered: the creator owns it
 	}
 	p := views.CustomerFormProps{Input: in, Owner: owner}

@@ -81,10 +81,12 @@ func (s *Server) handleFollowUpCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		fe := crm.FieldErrors(err)
-		if fe == nil || in.LeadID == 0 {
-			// A customer's page belongs to the customers module: show the
-			// problem on an error page that links back.
+		if fe == nil || (in.LeadID == 0 && in.CustomerID == 0) {
 			s.actionFailed(w, r, err)
+			return
+		}
+		if in.CustomerID != 0 {
+			s.renderCustomerFollowUpErrors(w, r, in.CustomerID, in, fe)
 			return
 		}
 		l, lerr := s.db.LeadByID(ctx, a, in.LeadID)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/go-chi/chi/v5"
@@ -91,8 +92,11 @@ func (s *Server) renderLeadForm(w http.ResponseWriter, r *http.Request, status i
 		s.fail(w, r, err)
 		return
 	}
+	if p.Kept.ID != 0 && !slices.ContainsFunc(p.Campaigns, func(c postgres.Choice) bool { return c.ID == p.Kept.ID }) {
+		p.Campaigns = append(p.Campaigns, p.Kept)
+	}
 	if p.ID == 0 {
-		owners, err := s.ownerChoices(r.Context(), webctx.Actor(r.Context()))
+		owners, err := s.ownerChoices(r.Context(), webctx.Actor(r.Context()), crm.ResLead)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -229,6 +233,7 @@ func (s *Server) handleLeadEdit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.renderLeadForm(w, r, http.StatusOK, views.LeadFormProps{ID: l.ID, Converted: l.Status == crm.LeadConverted,
+		Kept: postgres.Choice{ID: l.CampaignID, Name: l.CampaignName},
 		Input: crm.LeadInput{Name: l.Name, Company: l.Company, Title: l.Title, Phone: l.Phone, Email: l.Email,
 			SourceID: l.SourceID, CampaignID: l.CampaignID, Status: l.Status, Notes: l.Notes, NextFollowUpAt: l.NextFollowUpAt}})
 }
@@ -255,7 +260,7 @@ func (s *Server) handleLeadUpdate(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		if fe := crm.FieldErrors(err); fe != nil {
 			s.renderLeadForm(w, r, http.StatusUnprocessableEntity, views.LeadFormProps{ID: l.ID, Input: in,
-				Converted: l.Status == crm.LeadConverted, Errors: fe})
+				Converted: l.Status == crm.LeadConverted, Errors: fe, Kept: postgres.Choice{ID: l.CampaignID, Name: l.CampaignName}})
 			return
 		}
 		s.fail(w, r, err)

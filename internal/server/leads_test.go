@@ -107,8 +107,9 @@ func TestLeadRoutesEveryRole(t *testing.T) {
 	assign := roleCase{"admin": 303, "boss": 303, "mgr": 303, "mgr1": 303, "rep1": 403, "rep1b": 404, "rep2": 404, "mkt": 403, "fin": 403}
 	poolView := roleCase{"admin": 200, "boss": 200, "mgr": 200, "mgr1": 200, "rep1": 200, "rep1b": 200, "rep2": 404, "mkt": 200, "fin": 200}
 	poolClaim := roleCase{"admin": 403, "boss": 403, "mgr": 303, "mgr1": 303, "rep1": 303, "rep1b": 303, "rep2": 404, "mkt": 403, "fin": 403}
-	// Claiming a record that has an owner is a conflict for everyone who may view it.
-	ownedClaim := roleCase{"admin": 409, "boss": 409, "mgr": 409, "mgr1": 409, "rep1": 409, "rep1b": 404, "rep2": 404, "mkt": 409, "fin": 409}
+	// Claiming a record that has an owner: a conflict (a lost race) for those
+	// who could claim from its pool, 403 for everyone else.
+	ownedClaim := roleCase{"admin": 403, "boss": 403, "mgr": 409, "mgr1": 409, "rep1": 409, "rep1b": 404, "rep2": 404, "mkt": 403, "fin": 403}
 
 	type route struct {
 		name   string
@@ -401,4 +402,43 @@ func TestLeadBulkActions(t *testing.T) {
 	if w.leadOwner(c) != w.emp["rep1b"] {
 		t.Fatal("bulk claim did not claim")
 	}
+}
+
+// TestLeadFromMarketingKeepsItsCampaign: marketing gathers a lead of its
+// campaign into 一部's pool; the manager assigns it; the rep, who may not
+// view the campaign, edits the lead and the campaign stays.
+func TestLeadFromMarketingKeepsItsCampaign(t *testing.T) {
+	w := newAcqWorld(t)
+	mkt := w.clients["mkt"]
+	loc := mkt.post("/campaigns", form("name", "春季展会", "status", "active")).wantStatus(303).Location
+	campaign := loc[len("/campaigns/"):]
+	loc = mkt.post("/leads", form("name", "展会来客", "campaign_id", campaign,
+		"owner", "p:"+strconv.FormatInt(w.dept["一部"], 10))).wantStatus(303).Location
+	id := loc[len("/leads/"):]
+	if w.leadOwner(mustInt(t, id)) != 0 {
+		t.Fatal("marketing's lead did not go to the pool")
+	}
+	mkt.get("/leads/" + id).wantStatus(200) // the creator keeps viewing it
+	w.clients["mgr1"].post("/leads/"+id+"/assign", form("owner_id", strconv.FormatInt(w.emp["rep1"], 10))).wantStatus(303)
+	rep1 := w.clients["rep1"]
+	rep1.get("/campaigns/" + campaign).wantStatus(404)
+	edit := rep1.get("/leads/" + id + "/edit").wantStatus(200)
+	if got := edit.text(`#f-campaign_id option[selected]`); got != "春季展会" {
+		t.Fatalf("edit form campaign = %q", got)
+	}
+	rep1.post("/leads/"+id, form("name", "展会来客", "campaign_id", campaign, "status", "following")).wantStatus(303)
+	if n := w.count(`SELECT count(*) FROM leads WHERE id = $1 AND campaign_id = $2`, mustInt(t, id), mustInt(t, campaign)); n != 1 {
+		t.Fatal("the campaign was lost")
+	}
+	// Marketing may not put a lead under another owner, only into a pool.
+	mkt.post("/leads", form("name", "另一个", "owner", "e:"+strconv.FormatInt(w.emp["rep1"], 10))).wantStatus(422)
+}
+
+func mustInt(t *testing.T, s string) int64 {
+	t.Helper()
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

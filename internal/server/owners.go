@@ -18,8 +18,8 @@ import (
 // ownerChoices is the owner picker of a new lead or customer: myself, the
 // employees a may assign to, and the pools of the departments a may fill.
 // It is empty for those who may only create for themselves.
-func (s *Server) ownerChoices(ctx context.Context, a crm.Actor) ([]views.OwnerChoice, error) {
-	if !crm.CanCreateInPool(a) {
+func (s *Server) ownerChoices(ctx context.Context, a crm.Actor, res crm.Resource) ([]views.OwnerChoice, error) {
+	if !crm.CanCreateInPool(a, res) {
 		return nil, nil
 	}
 	emps, err := s.db.Assignees(ctx, a)
