@@ -105,10 +105,9 @@ func CanView(a Actor, r Record) bool {
 	switch a.Role {
 	case RoleAdmin, RoleManagement, RoleFinance: // rule 1
 		return true
-	case RoleMarketing: // rule 2
-		if !r.Resource.Financial() {
-			return true
-		}
+	case RoleMarketing: // rule 2: everything but the money records, which
+		// marketing never sees, whoever created or owns them
+		return !r.Resource.Financial()
 	}
 	if !r.Resource.Owned() { // the product catalogue is visible to everyone
 		return true
@@ -121,6 +120,9 @@ func CanView(a Actor, r Record) bool {
 	}
 	if r.InPool() && (a.Role == RoleSalesRep || a.Role == RoleSalesManager) && // rule 6
 		(r.DepartmentID == 0 || r.DepartmentID == a.DepartmentID) {
+		return true
+	}
+	if r.Resource == ResOrder && r.ApproverID != 0 && r.ApproverID == a.ID { // §5: the approver decides it
 		return true
 	}
 	if r.Resource == ResCustomer && slices.Contains(r.Collaborators, a.ID) { // §2 collaborators

@@ -162,7 +162,10 @@ type situation struct {
 	update byRole // update and delete
 }
 
-// situations: each view/update set is read off SPEC §3 for that situation:
+// situations: each view/update set is read off SPEC §3 for that situation
+// (marketing never views quotes, orders, payments or invoices, whatever its
+// relation to them — issue 4: "marketing sees no quote, order, payment or
+// invoice anywhere"):
 // view rules 1–7; update/delete for admin and management, the owner, a sales
 // manager with the record's department in scope, finance for payments and
 // invoices only; locked records for nobody (§5); products for admin and
@@ -176,7 +179,7 @@ var situations = []situation{
 			return rec(res, me.ID, deptEast, colleague, westRep, deptWest)
 		},
 		view: byRole{crm.RoleAdmin: allRes, crm.RoleManagement: allRes, crm.RoleFinance: allRes,
-			crm.RoleSalesManager: allRes, crm.RoleSalesRep: allRes, crm.RoleMarketing: allRes},
+			crm.RoleSalesManager: allRes, crm.RoleSalesRep: allRes, crm.RoleMarketing: notFinancial},
 		update: byRole{crm.RoleAdmin: allRes, crm.RoleManagement: allRes, crm.RoleFinance: moneyDocs,
 			crm.RoleSalesManager: allRes, crm.RoleSalesRep: allRes, crm.RoleMarketing: marketings},
 	},
@@ -188,7 +191,7 @@ var situations = []situation{
 			return rec(res, westRep, deptWest, me.ID, westRep, deptWest)
 		},
 		view: byRole{crm.RoleAdmin: allRes, crm.RoleManagement: allRes, crm.RoleFinance: allRes,
-			crm.RoleSalesManager: allRes, crm.RoleSalesRep: allRes, crm.RoleMarketing: allRes},
+			crm.RoleSalesManager: allRes, crm.RoleSalesRep: allRes, crm.RoleMarketing: notFinancial},
 		update: byRole{crm.RoleAdmin: allRes, crm.RoleManagement: allRes, crm.RoleFinance: moneyDocs,
 			crm.RoleSalesManager: noRes, crm.RoleSalesRep: noRes, crm.RoleMarketing: noRes},
 	},
@@ -200,7 +203,7 @@ var situations = []situation{
 			return rec(res, westRep, deptWest, westRep, westRep, deptWest, westRep2, me.ID)
 		},
 		view: byRole{crm.RoleAdmin: allRes, crm.RoleManagement: allRes, crm.RoleFinance: allRes,
-			crm.RoleSalesManager: allRes, crm.RoleSalesRep: allRes, crm.RoleMarketing: allRes},
+			crm.RoleSalesManager: allRes, crm.RoleSalesRep: allRes, crm.RoleMarketing: notFinancial},
 		update: byRole{crm.RoleAdmin: allRes, crm.RoleManagement: allRes, crm.RoleFinance: moneyDocs,
 			crm.RoleSalesManager: noRes, crm.RoleSalesRep: noRes, crm.RoleMarketing: noRes},
 	},
@@ -268,7 +271,7 @@ var situations = []situation{
 			return rec(res, westRep, deptWest, westRep, me.ID, deptEast)
 		},
 		view: byRole{crm.RoleAdmin: allRes, crm.RoleManagement: allRes, crm.RoleFinance: allRes,
-			crm.RoleSalesManager: allRes, crm.RoleSalesRep: allRes, crm.RoleMarketing: allRes},
+			crm.RoleSalesManager: allRes, crm.RoleSalesRep: allRes, crm.RoleMarketing: notFinancial},
 		update: byRole{crm.RoleAdmin: allRes, crm.RoleManagement: allRes, crm.RoleFinance: moneyDocs,
 			crm.RoleSalesManager: noRes, crm.RoleSalesRep: noRes, crm.RoleMarketing: noRes},
 	},
@@ -291,7 +294,7 @@ var situations = []situation{
 			return rec(res, 0, deptEast, colleague, 0, 0)
 		},
 		view: byRole{crm.RoleAdmin: allRes, crm.RoleManagement: allRes, crm.RoleFinance: allRes,
-			crm.RoleSalesManager: allRes, crm.RoleSalesRep: allRes, crm.RoleMarketing: allRes},
+			crm.RoleSalesManager: allRes, crm.RoleSalesRep: allRes, crm.RoleMarketing: notFinancial},
 		update: byRole{crm.RoleAdmin: allRes, crm.RoleManagement: allRes, crm.RoleFinance: noRes,
 			crm.RoleSalesManager: allRes, crm.RoleSalesRep: noRes, crm.RoleMarketing: noRes},
 	},
@@ -302,7 +305,7 @@ var situations = []situation{
 			return rec(res, 0, deptShanghai, subordinate, 0, 0)
 		},
 		view: byRole{crm.RoleAdmin: allRes, crm.RoleManagement: allRes, crm.RoleFinance: allRes,
-			crm.RoleSalesManager: allRes, crm.RoleSalesRep: noRes, crm.RoleMarketing: allRes},
+			crm.RoleSalesManager: allRes, crm.RoleSalesRep: noRes, crm.RoleMarketing: notFinancial},
 		update: byRole{crm.RoleAdmin: allRes, crm.RoleManagement: allRes, crm.RoleFinance: noRes,
 			crm.RoleSalesManager: allRes, crm.RoleSalesRep: noRes, crm.RoleMarketing: noRes},
 	},
@@ -313,7 +316,7 @@ var situations = []situation{
 			return rec(res, 0, deptWest, westRep, 0, 0)
 		},
 		view: byRole{crm.RoleAdmin: allRes, crm.RoleManagement: allRes, crm.RoleFinance: allRes,
-			crm.RoleSalesManager: noRes, crm.RoleSalesRep: noRes, crm.RoleMarketing: allRes},
+			crm.RoleSalesManager: noRes, crm.RoleSalesRep: noRes, crm.RoleMarketing: notFinancial},
 		update: byRole{crm.RoleAdmin: allRes, crm.RoleManagement: allRes, crm.RoleFinance: noRes,
 			crm.RoleSalesManager: noRes, crm.RoleSalesRep: noRes, crm.RoleMarketing: noRes},
 	},
@@ -324,7 +327,7 @@ var situations = []situation{
 			return rec(res, 0, deptHQ, hqRep, 0, 0)
 		},
 		view: byRole{crm.RoleAdmin: allRes, crm.RoleManagement: allRes, crm.RoleFinance: allRes,
-			crm.RoleSalesManager: noRes, crm.RoleSalesRep: noRes, crm.RoleMarketing: allRes},
+			crm.RoleSalesManager: noRes, crm.RoleSalesRep: noRes, crm.RoleMarketing: notFinancial},
 		update: byRole{crm.RoleAdmin: allRes, crm.RoleManagement: allRes, crm.RoleFinance: noRes,
 			crm.RoleSalesManager: noRes, crm.RoleSalesRep: noRes, crm.RoleMarketing: noRes},
 	},
@@ -335,7 +338,7 @@ var situations = []situation{
 			return rec(res, 0, 0, westRep, 0, 0)
 		},
 		view: byRole{crm.RoleAdmin: allRes, crm.RoleManagement: allRes, crm.RoleFinance: allRes,
-			crm.RoleSalesManager: allRes, crm.RoleSalesRep: allRes, crm.RoleMarketing: allRes},
+			crm.RoleSalesManager: allRes, crm.RoleSalesRep: allRes, crm.RoleMarketing: notFinancial},
 		update: byRole{crm.RoleAdmin: allRes, crm.RoleManagement: allRes, crm.RoleFinance: noRes,
 			crm.RoleSalesManager: noRes, crm.RoleSalesRep: noRes, crm.RoleMarketing: noRes},
 	},
@@ -347,7 +350,7 @@ var situations = []situation{
 			return locked(rec(res, me.ID, deptEast, me.ID, me.ID, deptEast))
 		},
 		view: byRole{crm.RoleAdmin: allRes, crm.RoleManagement: allRes, crm.RoleFinance: allRes,
-			crm.RoleSalesManager: allRes, crm.RoleSalesRep: allRes, crm.RoleMarketing: allRes},
+			crm.RoleSalesManager: allRes, crm.RoleSalesRep: allRes, crm.RoleMarketing: notFinancial},
 		update: byRole{crm.RoleAdmin: noRes, crm.RoleManagement: noRes, crm.RoleFinance: noRes,
 			crm.RoleSalesManager: noRes, crm.RoleSalesRep: noRes, crm.RoleMarketing: noRes},
 	},
@@ -370,7 +373,7 @@ var situations = []situation{
 			return rec(res, 0, 0, me.ID, 0, 0)
 		},
 		view: byRole{crm.RoleAdmin: allRes, crm.RoleManagement: allRes, crm.RoleFinance: allRes,
-			crm.RoleSalesManager: allRes, crm.RoleSalesRep: allRes, crm.RoleMarketing: allRes},
+			crm.RoleSalesManager: allRes, crm.RoleSalesRep: allRes, crm.RoleMarketing: notFinancial},
 		update: byRole{crm.RoleAdmin: allRes, crm.RoleManagement: allRes, crm.RoleFinance: noRes,
 			crm.RoleSalesManager: noRes, crm.RoleSalesRep: noRes, crm.RoleMarketing: noRes},
 	},
@@ -381,7 +384,7 @@ var situations = []situation{
 			return rec(res, 0, 0, westRep, 0, 0)
 		},
 		view: byRole{crm.RoleAdmin: allRes, crm.RoleManagement: allRes, crm.RoleFinance: allRes,
-			crm.RoleSalesManager: allRes, crm.RoleSalesRep: allRes, crm.RoleMarketing: allRes},
+			crm.RoleSalesManager: allRes, crm.RoleSalesRep: allRes, crm.RoleMarketing: notFinancial},
 		update: byRole{crm.RoleAdmin: allRes, crm.RoleManagement: allRes, crm.RoleFinance: noRes,
 			crm.RoleSalesManager: noRes, crm.RoleSalesRep: noRes, crm.RoleMarketing: noRes},
 	},

@@ -121,3 +121,14 @@ func init() {
 		"flash.bulk":      {"已处理 %d 条，%d 条未处理（无权限或状态已变）。", "%d done, %d skipped (not allowed or changed meanwhile)."},
 	})
 }
+
+// Deal records: shared errors.
+func init() {
+	register(map[string][2]string{
+		"error.lines_required":  {"至少需要一行产品。", "Add at least one line."},
+		"error.lines_too_many":  {"行数过多。", "Too many lines."},
+		"error.discount_range":  {"折扣须大于 0 且不超过 1（如 0.9 表示 9 折）。", "The discount is a factor above 0 and at most 1 (0.9 = 10% off)."},
+		"error.quantity_range":  {"数量须大于 0。", "The quantity must be above 0."},
+		"error.amount_positive": {"金额须大于 0。", "The amount must be above 0."},
+	})
+}

@@ -26,7 +26,8 @@ type pooled struct {
 var (
 	leadPool     = pooled{table: "leads", res: crm.ResLead, children: [][2]string{{"follow_ups", "lead_id"}}}
 	customerPool = pooled{table: "customers", res: crm.ResCustomer,
-		children: [][2]string{{"contacts", "customer_id"}, {"follow_ups", "customer_id"}},
+		children: [][2]string{{"contacts", "customer_id"}, {"follow_ups", "customer_id"}, {"opportunities", "customer_id"},
+			{"quotes", "customer_id"}, {"orders", "customer_id"}, {"payments", "customer_id"}, {"invoices", "customer_id"}},
 		owned:    [][2]string{{"contacts", "customer_id"}}}
 )
 

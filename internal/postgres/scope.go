@@ -48,9 +48,10 @@ func ViewScope(a crm.Actor, res crm.Resource, alias string, args *Args) string {
 	case crm.RoleAdmin, crm.RoleManagement, crm.RoleFinance:
 		return "TRUE"
 	case crm.RoleMarketing:
-		if !res.Financial() {
-			return "TRUE"
+		if res.Financial() {
+			return "FALSE"
 		}
+		return "TRUE"
 	}
 	if !res.Owned() {
 		return "TRUE"
@@ -75,6 +76,9 @@ func ViewScope(a crm.Actor, res crm.Resource, alias string, args *Args) string {
 	collab := "ARRAY(SELECT cc.customer_id FROM customer_collaborators cc WHERE cc.employee_id = " + me + ")"
 	if res == crm.ResCustomer {
 		or = append(or, col("id")+" = ANY("+collab+")")
+	}
+	if res == crm.ResOrder {
+		or = append(or, col("approver_id")+" = "+me)
 	}
 	if res.UnderCustomer() {
 		or = append(or, col("customer_owner_id")+" = "+me, col("customer_id")+" = ANY("+collab+")")

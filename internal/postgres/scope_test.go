@@ -35,7 +35,8 @@ CREATE TABLE scopetest.records (
 	created_by             bigint NOT NULL,
 	customer_id            bigint NULL,
 	customer_owner_id      bigint NULL,
-	customer_department_id bigint NULL
+	customer_department_id bigint NULL,
+	approver_id bigint NULL
 );`
 
 // scopeConn returns a connection of a fresh test database holding the
@@ -168,6 +169,9 @@ func TestScopeAgreesWithCanView(t *testing.T) {
 			if rng.IntN(8) == 0 {
 				r.DepartmentID = randDept()
 			}
+			if res == crm.ResOrder && rng.IntN(3) == 0 {
+				r.ApproverID = randPerson()
+			}
 			add(r)
 		}
 	}
@@ -194,10 +198,10 @@ func TestScopeAgreesWithCanView(t *testing.T) {
 	for _, row := range rows {
 		r := row.rec
 		copyRows = append(copyRows, []any{row.id, string(r.Resource), nullable(r.OwnerID), nullable(r.DepartmentID),
-			r.CreatedBy, nullable(r.CustomerID), nullable(r.CustomerOwnerID), nullable(r.CustomerDepartmentID)})
+			r.CreatedBy, nullable(r.CustomerID), nullable(r.CustomerOwnerID), nullable(r.CustomerDepartmentID), nullable(r.ApproverID)})
 	}
 	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"scopetest", "records"},
-		[]string{"id", "resource", "owner_id", "department_id", "created_by", "customer_id", "customer_owner_id", "customer_department_id"},
+		[]string{"id", "resource", "owner_id", "department_id", "created_by", "customer_id", "customer_owner_id", "customer_department_id", "approver_id"},
 		pgx.CopyFromRows(copyRows)); err != nil {
 		t.Fatal(err)
 	}

@@ -178,6 +178,12 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			default:
 				req.Actor = u.Actor
 				req.MustChangePassword = u.MustChangePassword
+				if r.Method == http.MethodGet && r.Header.Get("HX-Request") == "" {
+					if req.Approvals, err = s.db.PendingApprovals(ctx, u.Actor); err != nil {
+						s.fail(w, r, err)
+						return
+					}
+				}
 				req.Locale = i18n.Negotiate(u.Locale, cookieValue(r, localeCookie), r.Header.Get("Accept-Language"))
 			}
 		}

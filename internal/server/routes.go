@@ -42,10 +42,6 @@ func (s *Server) routes() http.Handler {
 				path string
 				area crm.Area
 			}{
-				{route.Opportunities, crm.AreaOpportunities},
-				{route.Products, crm.AreaProducts}, {route.Quotes, crm.AreaQuotes},
-				{route.Orders, crm.AreaOrders}, {route.Approvals, crm.AreaApprovals},
-				{route.Payments, crm.AreaPayments}, {route.Invoices, crm.AreaInvoices},
 				{route.Notifications, crm.AreaNotifications}, {route.Import, crm.AreaImport},
 			} {
 				r.Get(a.path, s.handleSoon(a.area))
@@ -56,6 +52,13 @@ func (s *Server) routes() http.Handler {
 			s.registerCustomerRoutes(r)
 			s.registerContactRoutes(r)
 			s.registerFollowUpRoutes(r)
+			s.registerProductRoutes(r)
+			s.registerOpportunityRoutes(r)
+			s.registerQuoteRoutes(r)
+			s.registerOrderRoutes(r)
+			s.registerApprovalRoutes(r)
+			s.registerPaymentRoutes(r)
+			s.registerInvoiceRoutes(r)
 
 			r.Group(func(r chi.Router) {
 				r.Use(s.require(crm.CanManageOrganisation))

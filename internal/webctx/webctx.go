@@ -25,6 +25,9 @@ type Request struct {
 	Flashes []Flash
 	// MustChangePassword hides the navigation until the password is changed.
 	MustChangePassword bool
+	// Approvals is the number of orders waiting for the actor's decision
+	// (the badge of 流程 in the navigation).
+	Approvals int
 }
 
 type ctxKey struct{}

@@ -38,15 +38,15 @@ var navGroups = []navGroup{
 		{crm.AreaFollowUps, route.FollowUps, "nav.follow_ups", true},
 	}},
 	{"nav.group.sales", []navItem{
-		{crm.AreaOpportunities, route.Opportunities, "nav.opportunities", false},
-		{crm.AreaProducts, route.Products, "nav.products", false},
-		{crm.AreaQuotes, route.Quotes, "nav.quotes", false},
-		{crm.AreaOrders, route.Orders, "nav.orders", false},
-		{crm.AreaApprovals, route.Approvals, "nav.approvals", false},
+		{crm.AreaOpportunities, route.Opportunities, "nav.opportunities", true},
+		{crm.AreaProducts, route.Products, "nav.products", true},
+		{crm.AreaQuotes, route.Quotes, "nav.quotes", true},
+		{crm.AreaOrders, route.Orders, "nav.orders", true},
+		{crm.AreaApprovals, route.Approvals, "nav.approvals", true},
 	}},
 	{"nav.group.finance", []navItem{
-		{crm.AreaPayments, route.Payments, "nav.payments", false},
-		{crm.AreaInvoices, route.Invoices, "nav.invoices", false},
+		{crm.AreaPayments, route.Payments, "nav.payments", true},
+		{crm.AreaInvoices, route.Invoices, "nav.invoices", true},
 	}},
 	{"nav.group.system", []navItem{
 		{crm.AreaImport, route.Import, "nav.import", false},
