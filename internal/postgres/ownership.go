@@ -28,7 +28,7 @@ var (
 	customerPool = pooled{table: "customers", res: crm.ResCustomer,
 		children: [][2]string{{"contacts", "customer_id"}, {"follow_ups", "customer_id"}, {"opportunities", "customer_id"},
 			{"quotes", "customer_id"}, {"orders", "customer_id"}, {"payments", "customer_id"}, {"invoices", "customer_id"}},
-		owned:    [][2]string{{"contacts", "customer_id"}}}
+		owned: [][2]string{{"contacts", "customer_id"}}}
 )
 
 // policyRecord loads what the policy needs about one lead or customer,
