@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"crm/internal/crm"
+	"crm/internal/i18n"
 	"crm/internal/password"
 	"crm/internal/postgres"
 	"crm/internal/server"
@@ -45,7 +46,7 @@ Environment:
 func main() {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	if err := run(context.Background(), os.Args[1:], os.Stdout, log); err != nil {
-		fmt.Fprintln(os.Stderr, "crm:", err)
+		fmt.Fprintln(os.Stderr, "crm:", describe(err))
 		os.Exit(1)
 	}
 }
@@ -219,6 +220,19 @@ func seedDemo(ctx context.Context, db *postgres.DB, out io.Writer, log *slog.Log
 		fmt.Fprintf(out, "  %-10s %-14s %s\n", l.Username, l.Role, l.Name)
 	}
 	return nil
+}
+
+// describe turns a coded error into its message (English, for the shell).
+func describe(err error) string {
+	var e *crm.Error
+	if errors.As(err, &e) && e.Code != crm.EINTERNAL {
+		msg := i18n.T(i18n.EN, e.Message, e.Args...)
+		for f, k := range e.Fields {
+			msg += " " + f + ": " + i18n.T(i18n.EN, k)
+		}
+		return msg
+	}
+	return err.Error()
 }
 
 func envOr(key, def string) string {

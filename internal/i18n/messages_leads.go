@@ -32,3 +32,14 @@ func init() {
 		"demo.table.campaigns":  {"市场活动", "Campaigns"},
 	})
 }
+
+func init() {
+	register(map[string][2]string{
+		"demo.table.invoices":      {"开票单", "Invoices"},
+		"demo.table.payments":      {"回款单", "Payments"},
+		"demo.table.orders":        {"合同订单", "Orders"},
+		"demo.table.quotes":        {"报价单", "Quotes"},
+		"demo.table.opportunities": {"销售机会", "Opportunities"},
+		"demo.table.products":      {"产品", "Products"},
+	})
+}

@@ -90,7 +90,10 @@ func (db *DB) SeedDemo(ctx context.Context, hash string) error {
 				return err
 			}
 		}
-		return seedAcquisition(ctx, tx, users, depts)
+		if err := seedAcquisition(ctx, tx, users, depts); err != nil {
+			return err
+		}
+		return seedDeals(ctx, tx, users)
 	})
 }
 
@@ -98,11 +101,17 @@ func (db *DB) SeedDemo(ctx context.Context, hash string) error {
 // are purged (records that point at others first). Later issues prepend
 // their tables.
 var demoTables = []struct{ Table, Label string }{
+	{"invoices", "demo.table.invoices"},
+	{"payments", "demo.table.payments"},
+	{"orders", "demo.table.orders"},
+	{"quotes", "demo.table.quotes"},
+	{"opportunities", "demo.table.opportunities"},
 	{"follow_ups", "demo.table.follow_ups"},
 	{"contacts", "demo.table.contacts"},
 	{"customers", "demo.table.customers"},
 	{"leads", "demo.table.leads"},
 	{"campaigns", "demo.table.campaigns"},
+	{"products", "demo.table.products"},
 	{"employees", "demo.table.employees"},
 	{"departments", "demo.table.departments"},
 }
@@ -111,6 +120,8 @@ var demoTables = []struct{ Table, Label string }{
 // take their history with them.
 var demoHistory = map[string]string{
 	"follow_up": "follow_ups", "contact": "contacts", "customer": "customers", "lead": "leads", "campaign": "campaigns",
+	"opportunity": "opportunities", "quote": "quotes", "order": "orders", "payment": "payments", "invoice": "invoices",
+	"product": "products",
 }
 
 // DemoCounts returns the number of demo rows per table (label → rows).
@@ -170,19 +181,7 @@ func (db *DB) PurgeDemo(ctx context.Context, actorID int64) (removed int64, err 
 				return err
 			}
 		}
-		// Demo leads and customers point at each other (converted leads):
-		// delete both in one statement, where the foreign keys are checked
-		// at its end.
-		var n int64
-		err := tx.QueryRow(ctx, `/* postgres.PurgeDemo leads and customers */
-			WITH fu AS (DELETE FROM follow_ups WHERE is_demo OR lead_id IN (SELECT id FROM leads WHERE is_demo)
-			                                      OR customer_id IN (SELECT id FROM customers WHERE is_demo) RETURNING 1),
-			     ct AS (DELETE FROM contacts WHERE is_demo OR customer_id IN (SELECT id FROM customers WHERE is_demo) RETURNING 1),
-			     cu AS (DELETE FROM customers WHERE is_demo RETURNING 1),
-			     le AS (DELETE FROM leads WHERE is_demo RETURNING 1)
-			SELECT (SELECT count(*) FROM fu) + (SELECT count(*) FROM ct) + (SELECT count(*) FROM cu) + (SELECT count(*) FROM le)`).Scan(&n)
-		removed += n
-		if err != nil {
+		inUse := func(err error) error {
 			var pe *pgconn.PgError
 			if errors.As(err, &pe) && pe.Code == "23503" {
 				return crm.Errorf(crm.ECONFLICT, "error.demo_in_use", pe.TableName)
@@ -190,15 +189,32 @@ func (db *DB) PurgeDemo(ctx context.Context, actorID int64) (removed int64, err 
 			return err
 		}
 		for _, t := range demoTables {
-			tag, err := tx.Exec(ctx, `/* postgres.PurgeDemo */ DELETE FROM `+t.Table+` WHERE is_demo`)
-			if err != nil {
-				var pe *pgconn.PgError
-				if errors.As(err, &pe) && pe.Code == "23503" {
-					return crm.Errorf(crm.ECONFLICT, "error.demo_in_use", pe.TableName)
+			switch t.Table {
+			case "contacts", "customers", "leads":
+				continue // with the follow-ups, below
+			case "follow_ups":
+				// Demo leads and customers point at each other (converted
+				// leads): delete them, their contacts and follow-ups in one
+				// statement, where the foreign keys are checked at its end.
+				var n int64
+				err := tx.QueryRow(ctx, `/* postgres.PurgeDemo leads and customers */
+					WITH fu AS (DELETE FROM follow_ups WHERE is_demo OR lead_id IN (SELECT id FROM leads WHERE is_demo)
+					                                      OR customer_id IN (SELECT id FROM customers WHERE is_demo) RETURNING 1),
+					     ct AS (DELETE FROM contacts WHERE is_demo OR customer_id IN (SELECT id FROM customers WHERE is_demo) RETURNING 1),
+					     cu AS (DELETE FROM customers WHERE is_demo RETURNING 1),
+					     le AS (DELETE FROM leads WHERE is_demo RETURNING 1)
+					SELECT (SELECT count(*) FROM fu) + (SELECT count(*) FROM ct) + (SELECT count(*) FROM cu) + (SELECT count(*) FROM le)`).Scan(&n)
+				if err != nil {
+					return inUse(err)
 				}
-				return err
+				removed += n
+			default:
+				tag, err := tx.Exec(ctx, `/* postgres.PurgeDemo */ DELETE FROM `+t.Table+` WHERE is_demo`)
+				if err != nil {
+					return inUse(err)
+				}
+				removed += tag.RowsAffected()
 			}
-			removed += tag.RowsAffected()
 		}
 		return nil
 	})
