@@ -40,12 +40,15 @@ type FollowUpFilter struct {
 	OwnerID    int64
 	LeadID     int64
 	CustomerID int64
-	From       *time.Time // followed on or after this day
-	To         *time.Time // followed on or before this day
-	Due        bool       // next follow-up time has passed
-	Sort       string     // followed, next
-	Desc       bool
-	Page       Page
+	// OpportunityID keeps the follow-ups logged on one opportunity (they
+	// carry its customer's id too, so a customer's filter includes them).
+	OpportunityID int64
+	From          *time.Time // followed on or after this day
+	To            *time.Time // followed on or before this day
+	Due           bool       // next follow-up time has passed
+	Sort          string     // followed, next
+	Desc          bool
+	Page          Page
 }
 
 var followUpSorts = map[string]string{
@@ -68,6 +71,9 @@ func (db *DB) FindFollowUps(ctx context.Context, a crm.Actor, f FollowUpFilter) 
 	}
 	if f.CustomerID != 0 {
 		q.and("f.customer_id = " + q.arg(f.CustomerID))
+	}
+	if f.OpportunityID != 0 {
+		q.and("f.opportunity_id = " + q.arg(f.OpportunityID))
 	}
 	if f.From != nil {
 		q.and("f.followed_at >= " + q.arg(*f.From))
@@ -101,6 +107,14 @@ func (db *DB) FindFollowUps(ctx context.Context, a crm.Actor, f FollowUpFilter) 
 // record's page.
 func (db *DB) FollowUpsOf(ctx context.Context, a crm.Actor, leadID, customerID int64) ([]crm.FollowUp, error) {
 	out, _, err := db.FindFollowUps(ctx, a, FollowUpFilter{Tab: crm.TabAll, LeadID: leadID, CustomerID: customerID,
+		Page: Page{Page: 1, PerPage: 100}})
+	return out, err
+}
+
+// OpportunityFollowUps returns the latest 100 follow-ups of an opportunity
+// that a may view, newest first: the timeline of the opportunity's page.
+func (db *DB) OpportunityFollowUps(ctx context.Context, a crm.Actor, opportunityID int64) ([]crm.FollowUp, error) {
+	out, _, err := db.FindFollowUps(ctx, a, FollowUpFilter{Tab: crm.TabAll, OpportunityID: opportunityID,
 		Page: Page{Page: 1, PerPage: 100}})
 	return out, err
 }
@@ -156,6 +170,55 @@ func (db *DB) CreateFollowUp(ctx context.Context, a crm.Actor, in crm.FollowUpIn
 		if _, err := tx.Exec(ctx, `/* postgres.CreateFollowUp parent */ UPDATE `+p.table+`
 			SET last_follow_up_at = greatest(last_follow_up_at, $2), next_follow_up_at = coalesce($3, next_follow_up_at)`+status+`
 			WHERE id = $1`, parentID, in.FollowedAt, in.NextAt); err != nil {
+			return err
+		}
+		return recordHistory(ctx, tx, crm.ResFollowUp, id, a.ID, "create", nil)
+	})
+	return id, err
+}
+
+// CreateOpportunityFollowUp records a follow-up on an opportunity: allowed
+// when a's role creates follow-ups and a may update the opportunity
+// (crm.CanAddUnder), EFORBIDDEN otherwise, ENOTFOUND when a may not view
+// it; EINVALID for bad input. The follow-up also carries the opportunity's
+// customer (in.LeadID and in.CustomerID are set from it), so it shows on
+// the customer's timeline and follows the customer's owner; the
+// opportunity's last follow-up time moves, and the customer's last and
+// next ones.
+func (db *DB) CreateOpportunityFollowUp(ctx context.Context, a crm.Actor, opportunityID int64, in crm.FollowUpInput) (int64, error) {
+	var id int64
+	err := db.InTx(ctx, func(tx pgx.Tx) error {
+		opp, err := opportunityForAction(ctx, tx, a, opportunityID)
+		if err != nil {
+			return err
+		}
+		if !crm.CanAddUnder(a, crm.ResFollowUp, opp.Record()) {
+			return crm.ErrForbidden
+		}
+		in.LeadID, in.CustomerID = 0, opp.CustomerID
+		if err := in.Validate(); err != nil {
+			return err
+		}
+		if err := checkOptions(ctx, tx, map[string]optionRef{"method_id": {crm.OptFollowUpMethod, in.MethodID}}); err != nil {
+			return err
+		}
+		err = tx.QueryRow(ctx, `/* postgres.CreateOpportunityFollowUp */
+			INSERT INTO follow_ups (customer_id, opportunity_id, method_id, content, followed_at, next_at, owner_id,
+			                        department_id, created_by, customer_owner_id, customer_department_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7, $9, $10) RETURNING id`,
+			opp.CustomerID, opportunityID, nullID(in.MethodID), in.Content, in.FollowedAt, in.NextAt,
+			a.ID, nullID(a.DepartmentID), nullID(opp.CustomerOwnerID), nullID(opp.CustomerDepartmentID)).Scan(&id)
+		if err != nil {
+			return translate(err)
+		}
+		if _, err := tx.Exec(ctx, `/* postgres.CreateOpportunityFollowUp opportunity */
+			UPDATE opportunities SET last_follow_up_at = greatest(last_follow_up_at, $2) WHERE id = $1`,
+			opportunityID, in.FollowedAt); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `/* postgres.CreateOpportunityFollowUp customer */
+			UPDATE customers SET last_follow_up_at = greatest(last_follow_up_at, $2), next_follow_up_at = coalesce($3, next_follow_up_at)
+			WHERE id = $1`, opp.CustomerID, in.FollowedAt, in.NextAt); err != nil {
 			return err
 		}
 		return recordHistory(ctx, tx, crm.ResFollowUp, id, a.ID, "create", nil)

@@ -27,7 +27,8 @@ func (s *Server) handleFollowUps(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	tab, tabs := listTab(r, a, crm.ResFollowUp)
 	f := postgres.FollowUpFilter{Tab: tab, MethodID: queryID(r, "method"), OwnerID: queryID(r, "owner"),
-		LeadID: queryID(r, "lead"), CustomerID: queryID(r, "customer"), From: queryDate(r, "from"), To: queryDate(r, "to"),
+		LeadID: queryID(r, "lead"), CustomerID: queryID(r, "customer"), OpportunityID: queryID(r, "opportunity"),
+		From: queryDate(r, "from"), To: queryDate(r, "to"),
 		Due: q.Get("due") == "1", Sort: q.Get("sort"), Desc: q.Get("dir") == "desc"}
 	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
 	f.Page = f.Page.Norm()
@@ -63,9 +64,14 @@ func followUpInput(f *form) (crm.FollowUpInput, error) {
 	return in, f.err(in.Validate())
 }
 
-// handleFollowUpCreate logs a follow-up from a lead's or customer's page.
-// Bad input re-renders that page with the messages (422).
+// handleFollowUpCreate logs a follow-up from a lead's, customer's or
+// opportunity's page. Bad input re-renders that page with the messages
+// (422).
 func (s *Server) handleFollowUpCreate(w http.ResponseWriter, r *http.Request) {
+	if id := formID(r, "opportunity_id", &crm.Invalid{}); id != 0 {
+		s.handleOpportunityFollowUpCreate(w, r, id)
+		return
+	}
 	ctx := r.Context()
 	a := webctx.Actor(ctx)
 	f := newForm(r)

@@ -1,6 +1,420 @@
 package server
 
-import "github.com/go-chi/chi/v5"
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/shopspring/decimal"
+
+	"crm/internal/crm"
+	"crm/internal/postgres"
+	"crm/internal/route"
+	"crm/internal/webctx"
+	"crm/web/views"
+)
+
+// Orders (合同订单, SPEC §4–§5): list, create under a customer (or one of
+// its opportunities, or from a quote: see quotes.go), detail with lines,
+// approval panel, money and history, edit and delete while draft or
+// rejected, and the approval workflow — submit, withdraw, approve, reject.
+// Storage answers ENOTFOUND for an order the actor may not view and checks
+// every rule inside its transaction; pending and approved orders are
+// locked, so every change route answers 403 for them, to everyone.
+
+// orderPat is the pattern of one order's routes.
+const orderPat = route.Orders + "/" + route.PatternID
+
+// orderPath is an order's page (and, for POST, its update).
+func orderPath(id int64) string { return fmt.Sprintf("%s/%d", route.Orders, id) }
 
 // registerOrderRoutes adds the routes of this area (see docs/http.md).
-func (s *Server) registerOrderRoutes(r chi.Router) {}
+func (s *Server) registerOrderRoutes(r chi.Router) {
+	r.Get(route.Orders, s.handleOrders)
+	r.Get(route.Orders+"/new", s.handleOrderNew)
+	r.Post(route.Orders, s.handleOrderCreate)
+	r.Get(orderPat, s.handleOrder)
+	r.Get(orderPat+"/edit", s.handleOrderEdit)
+	r.Post(orderPat, s.handleOrderUpdate)
+	r.Post(orderPat+"/delete", s.handleOrderDelete)
+	r.Post(orderPat+"/submit", s.handleOrderStep(crm.ActSubmit))
+	r.Post(orderPat+"/withdraw", s.handleOrderStep(crm.ActWithdraw))
+	r.Post(orderPat+"/approve", s.handleOrderDecide(crm.OrderApproved))
+	r.Post(orderPat+"/reject", s.handleOrderDecide(crm.OrderRejected))
+}
+
+func (s *Server) handleOrders(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	a := webctx.Actor(ctx)
+	if !crm.CanSeeArea(a, crm.AreaOrders) {
+		s.fail(w, r, crm.ErrForbidden)
+		return
+	}
+	q := r.URL.Query()
+	tab, tabs := listTab(r, a, crm.ResOrder)
+	f := postgres.OrderFilter{Tab: tab, Query: q.Get("q"), Status: crm.OrderStatus(q.Get("status")),
+		CustomerID: queryID(r, "customer"), OpportunityID: queryID(r, "opportunity"), ApproverID: queryID(r, "approver"),
+		Sort: q.Get("sort"), Desc: q.Get("dir") == "desc"}
+	if q.Get("tab") == "" && (f.CustomerID != 0 || f.OpportunityID != 0) && slices.Contains(tabs, crm.TabAll) {
+		f.Tab = crm.TabAll // one customer's orders: all of them, whoever owns them
+	}
+	if !slices.Contains(crm.OrderStatuses, f.Status) {
+		f.Status = ""
+	}
+	if !postgres.OrderSortable(f.Sort) {
+		f.Sort, f.Desc = "", false
+	}
+	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
+	f.Page = f.Page.Norm()
+	orders, total, err := s.db.FindOrders(ctx, a, f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := views.OrdersProps{Orders: orders, Total: total, Filter: f, Tabs: tabs}
+	if p.Narrowed, p.CanCreate, err = s.docNarrowing(r, crm.ResOrder, f.CustomerID, f.OpportunityID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if p.Approvers, err = s.db.ActiveEmployees(ctx); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, views.OrdersIndex(p))
+}
+
+func (s *Server) handleOrderNew(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if !crm.CanCreate(webctx.Actor(ctx), crm.ResOrder) {
+		s.fail(w, r, crm.ErrForbidden)
+		return
+	}
+	customerID, opportunityID, err := s.newDocTarget(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if customerID == 0 {
+		s.renderDocCustomerPick(w, r, "order.new", route.Orders+"/new")
+		return
+	}
+	c, err := s.docCustomer(r, crm.ResOrder, customerID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ed, err := s.editorFor(ctx, nil, decimal.Zero)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderOrderForm(w, r, http.StatusOK, views.OrderFormProps{CustomerName: c.Name, Editor: ed,
+		Input: crm.OrderInput{CustomerID: c.ID, OpportunityID: opportunityID}})
+}
+
+// renderOrderForm renders the create (p.ID 0) or edit form with the
+// opportunities of the order's customer.
+func (s *Server) renderOrderForm(w http.ResponseWriter, r *http.Request, status int, p views.OrderFormProps) {
+	var err error
+	if p.Opportunities, err = s.db.OpportunitiesOf(r.Context(), webctx.Actor(r.Context()), p.Input.CustomerID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, status, views.OrderForm(p))
+}
+
+// orderForm reads a posted order form: the input (lines included), the line
+// editor as posted with the editor's op, and every problem found.
+func (s *Server) orderForm(r *http.Request) (crm.OrderInput, views.LineEditorProps, string, error) {
+	f := newForm(r)
+	ed, lines, op, err := s.lineEditor(r, f)
+	if err != nil {
+		return crm.OrderInput{}, ed, op, err
+	}
+	in := crm.OrderInput{CustomerID: f.id("customer_id"), OpportunityID: f.id("opportunity_id"),
+		SignDate: f.date("sign_date"), Notes: f.text("notes"), Lines: lines}
+	return in, ed, op, f.err(in.Validate())
+}
+
+// handleOrderCreate adds a draft order, or — for the line editor's buttons
+// without JavaScript (op) — shows the form again with the lines changed.
+func (s *Server) handleOrderCreate(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	a := webctx.Actor(ctx)
+	if !crm.CanCreate(a, crm.ResOrder) {
+		s.fail(w, r, crm.ErrForbidden)
+		return
+	}
+	in, ed, op, err := s.orderForm(r)
+	if err != nil && crm.FieldErrors(err) == nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, cerr := s.docCustomer(r, crm.ResOrder, in.CustomerID)
+	if cerr != nil {
+		s.fail(w, r, cerr)
+		return
+	}
+	p := views.OrderFormProps{CustomerName: c.Name, Input: in, Editor: ed}
+	if op != "" {
+		s.renderOrderForm(w, r, http.StatusOK, p)
+		return
+	}
+	var id int64
+	if err == nil {
+		id, err = s.db.CreateOrder(ctx, a, in)
+	}
+	if err != nil {
+		var ok bool
+		if p.Errors, p.Editor, ok = docFormFailed(err, ed); ok {
+			s.renderOrderForm(w, r, http.StatusUnprocessableEntity, p)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", "flash.created")
+	s.redirect(w, r, orderPath(id))
+}
+
+// orderByPath loads the order of the URL that the actor may view (404
+// otherwise), answering the request itself on failure.
+func (s *Server) orderByPath(w http.ResponseWriter, r *http.Request) (crm.Order, bool) {
+	id, err := pathID(r)
+	if err == nil {
+		var o crm.Order
+		if o, err = s.db.OrderByID(r.Context(), webctx.Actor(r.Context()), id); err == nil {
+			return o, true
+		}
+	}
+	s.fail(w, r, err)
+	return crm.Order{}, false
+}
+
+func (s *Server) handleOrder(w http.ResponseWriter, r *http.Request) {
+	o, ok := s.orderByPath(w, r)
+	if !ok {
+		return
+	}
+	s.renderOrderShow(w, r, http.StatusOK, views.OrderShowProps{Order: o})
+}
+
+// renderOrderShow renders an order's page: what the actor may do with it,
+// who would approve it if it were submitted now, the money section (built
+// by the payments module) and the history. p carries the order and, after
+// a refused step, the message.
+func (s *Server) renderOrderShow(w http.ResponseWriter, r *http.Request, status int, p views.OrderShowProps) {
+	ctx := r.Context()
+	a := webctx.Actor(ctx)
+	o := p.Order
+	rec := o.Record()
+	p.CanEdit = crm.CanUpdate(a, rec)
+	p.CanDelete = crm.CanDelete(a, rec)
+	p.CanSubmit = crm.CanDo(a, crm.ActSubmit, rec)
+	p.CanWithdraw = o.Status == crm.OrderPending && crm.CanDo(a, crm.ActWithdraw, rec)
+	p.CanDecide = o.Status == crm.OrderPending && crm.CanDo(a, crm.ActDecide, rec)
+	if o.Status == crm.OrderDraft || o.Status == crm.OrderRejected {
+		approver, err := s.db.ApproverFor(ctx, o.CustomerDepartmentID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if approver != 0 {
+			e, err := s.db.EmployeeByID(ctx, approver)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			p.NextApprover = e.Name
+		}
+	}
+	switch _, err := s.db.CustomerByID(ctx, a, o.CustomerID); {
+	case err == nil:
+		p.CustomerVisible = true
+	case !isNotFound(err):
+		s.fail(w, r, err)
+		return
+	}
+	var err error
+	if p.Money, err = s.orderMoneyProps(r, o); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if p.History, err = s.db.History(ctx, crm.ResOrder, o.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, status, views.OrderShow(p))
+}
+
+// editableOrder loads the order of the URL for a change: 404 unless the
+// actor may view it, 403 unless they may update it — nobody may while it is
+// pending or approved.
+func (s *Server) editableOrder(w http.ResponseWriter, r *http.Request) (crm.Order, bool) {
+	o, ok := s.orderByPath(w, r)
+	if ok && !crm.CanUpdate(webctx.Actor(r.Context()), o.Record()) {
+		s.fail(w, r, crm.ErrForbidden)
+		return o, false
+	}
+	return o, ok
+}
+
+func (s *Server) handleOrderEdit(w http.ResponseWriter, r *http.Request) {
+	o, ok := s.editableOrder(w, r)
+	if !ok {
+		return
+	}
+	ed, err := s.editorFor(r.Context(), o.Lines, o.Total)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderOrderForm(w, r, http.StatusOK, views.OrderFormProps{ID: o.ID, Number: o.Number, Status: o.Status,
+		Comment: o.DecisionComment, CustomerName: o.Parent.Name, Editor: ed,
+		Input: crm.OrderInput{CustomerID: o.CustomerID, OpportunityID: o.OpportunityID, SignDate: o.SignDate,
+			Notes: o.Notes, Lines: o.Lines}})
+}
+
+// handleOrderUpdate saves a draft or rejected order, or — for the line
+// editor's buttons without JavaScript (op) — shows the form again with the
+// lines changed.
+func (s *Server) handleOrderUpdate(w http.ResponseWriter, r *http.Request) {
+	o, ok := s.editableOrder(w, r)
+	if !ok {
+		return
+	}
+	in, ed, op, err := s.orderForm(r)
+	if err != nil && crm.FieldErrors(err) == nil {
+		s.fail(w, r, err)
+		return
+	}
+	in.CustomerID = o.CustomerID
+	if fe := crm.FieldErrors(err); fe != nil {
+		delete(fe, "customer_id") // not posted on edit: the customer never changes
+		if len(fe) == 0 {
+			err = nil
+		}
+	}
+	p := views.OrderFormProps{ID: o.ID, Number: o.Number, Status: o.Status, Comment: o.DecisionComment,
+		CustomerName: o.Parent.Name, Input: in, Editor: ed}
+	if op != "" {
+		s.renderOrderForm(w, r, http.StatusOK, p)
+		return
+	}
+	if err == nil {
+		err = s.db.UpdateOrder(r.Context(), webctx.Actor(r.Context()), o.ID, in)
+	}
+	if err != nil {
+		var ok bool
+		if p.Errors, p.Editor, ok = docFormFailed(err, ed); ok {
+			s.renderOrderForm(w, r, http.StatusUnprocessableEntity, p)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", "flash.saved")
+	s.redirect(w, r, orderPath(o.ID))
+}
+
+// handleOrderDelete deletes a draft or rejected order; one with payments or
+// invoices is refused with its page and the reason (409).
+func (s *Server) handleOrderDelete(w http.ResponseWriter, r *http.Request) {
+	o, ok := s.orderByPath(w, r)
+	if !ok {
+		return
+	}
+	if err := s.db.DeleteOrder(r.Context(), webctx.Actor(r.Context()), o.ID); err != nil {
+		s.orderRefused(w, r, o, err, nil)
+		return
+	}
+	s.flash(r, "ok", "flash.deleted")
+	s.redirect(w, r, route.Orders)
+}
+
+// orderRefused answers a refused step on o: a conflict shows the order's
+// page (as it is now) with the reason (409), a missing comment the page
+// with the decision form marked (422), the rest their error page.
+func (s *Server) orderRefused(w http.ResponseWriter, r *http.Request, o crm.Order, err error, retry *views.OrderShowProps) {
+	var e *crm.Error
+	code := crm.ErrorCode(err)
+	if (code != crm.ECONFLICT && code != crm.EINVALID) || !errors.As(err, &e) {
+		s.fail(w, r, err)
+		return
+	}
+	if now, ferr := s.db.OrderByID(r.Context(), webctx.Actor(r.Context()), o.ID); ferr == nil {
+		o = now
+	}
+	p := views.OrderShowProps{Order: o}
+	if retry != nil {
+		p.Comment = retry.Comment
+	}
+	status := http.StatusConflict
+	if code == crm.EINVALID {
+		status = http.StatusUnprocessableEntity
+		p.CommentError = e.Fields["comment"]
+		if p.CommentError == "" {
+			p.Error = e.Message
+		}
+	} else {
+		p.Error, p.ErrorArgs = e.Message, e.Args
+	}
+	s.renderOrderShow(w, r, status, p)
+}
+
+// handleOrderStep submits (提交审批, also after a rejection) or withdraws
+// (撤回) an order. Storage settles races: a step that lost answers 409.
+func (s *Server) handleOrderStep(act crm.Action) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		o, ok := s.orderByPath(w, r)
+		if !ok {
+			return
+		}
+		ctx := r.Context()
+		a := webctx.Actor(ctx)
+		var err error
+		flash := "order.flash_submitted"
+		if act == crm.ActSubmit {
+			err = s.db.SubmitOrder(ctx, a, o.ID)
+		} else {
+			err, flash = s.db.WithdrawOrder(ctx, a, o.ID), "order.flash_withdrawn"
+		}
+		if err != nil {
+			s.orderRefused(w, r, o, err, nil)
+			return
+		}
+		s.flash(r, "ok", flash)
+		s.redirect(w, r, backOr(r, orderPath(o.ID)))
+	}
+}
+
+// handleOrderDecide approves or rejects a pending order with the posted
+// comment (required to reject). Of two decisions racing, one is made and
+// the other answers 409 with the order's page.
+func (s *Server) handleOrderDecide(status crm.OrderStatus) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		o, ok := s.orderByPath(w, r)
+		if !ok {
+			return
+		}
+		ctx := r.Context()
+		a := webctx.Actor(ctx)
+		comment := r.PostFormValue("comment")
+		var err error
+		flash := "order.flash_approved"
+		if status == crm.OrderApproved {
+			err = s.db.ApproveOrder(ctx, a, o.ID, comment)
+		} else {
+			err, flash = s.db.RejectOrder(ctx, a, o.ID, comment), "order.flash_rejected"
+		}
+		if err != nil {
+			s.orderRefused(w, r, o, err, &views.OrderShowProps{Comment: comment})
+			return
+		}
+		s.flash(r, "ok", flash, o.Number)
+		s.redirect(w, r, backOr(r, orderPath(o.ID)))
+	}
+}
