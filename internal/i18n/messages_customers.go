@@ -12,7 +12,7 @@ func init() {
 		"customer.stage.won":       {"已成交客户", "Won"},
 		"customer.related":         {"相关记录", "Related records"},
 		"customer.deals":           {"销售单据", "Deals"},
-		"customer.deals_soon":      {"将随销售模块上线后显示在这里。", "Shown here once the deals module arrives."},
+		"customer.all_of_kind":     {"查看全部", "See all"},
 		"customer.add_contact":     {"新建联系人", "Add contact"},
 		"customer.no_contacts":     {"还没有联系人。", "No contacts yet."},
 		"customer.more_contacts":   {"查看全部联系人", "All contacts"},

@@ -230,7 +230,7 @@ func seedDeals(ctx context.Context, tx pgx.Tx, users map[string]int64) error {
 			if m.table == "payments" {
 				_, err = tx.Exec(ctx, `INSERT INTO payments (order_id, customer_id, amount, paid_on, method, confirmed, confirmed_by,
 					confirmed_at, owner_id, department_id, created_by, customer_owner_id, customer_department_id, is_demo, created_at)
-					VALUES ($1, $2, $3, $4, '银行转账', $5, $6, $7, $8, $9, $8, $8, $10, true, $11)`,
+					VALUES ($1, $2, $3, $4, 'bank_transfer', $5, $6, $7, $8, $9, $8, $8, $10, true, $11)`,
 					id, c.id, m.amount, paidOn, m.confirmed, confirmedBy, confirmedAt, c.owner, nullID(dept), nullID(c.dept), paidOn)
 			} else {
 				_, err = tx.Exec(ctx, `INSERT INTO invoices (order_id, customer_id, amount, invoice_no, invoice_type, issued_on, confirmed,

@@ -226,6 +226,24 @@ func (s *Server) customerShowProps(r *http.Request, c crm.Customer) (views.Custo
 	if p.Collaborators, err = s.db.Collaborators(ctx, c.ID); err != nil {
 		return p, err
 	}
+	p.CanAddDeals = crm.CanAddUnder(a, crm.ResOpportunity, rec)
+	if p.Opportunities, err = s.db.OpportunitiesOf(ctx, a, c.ID); err != nil {
+		return p, err
+	}
+	if p.ShowFinance {
+		if p.Quotes, err = s.db.QuotesOf(ctx, a, c.ID); err != nil {
+			return p, err
+		}
+		if p.Orders, err = s.db.OrdersOf(ctx, a, c.ID); err != nil {
+			return p, err
+		}
+		if p.Payments, err = s.db.PaymentsOf(ctx, a, c.ID); err != nil {
+			return p, err
+		}
+		if p.Invoices, err = s.db.InvoicesOf(ctx, a, c.ID); err != nil {
+			return p, err
+		}
+	}
 	if p.History, err = s.db.History(ctx, crm.ResCustomer, c.ID); err != nil {
 		return p, err
 	}

@@ -283,6 +283,18 @@ func (s *Server) opportunityShowProps(r *http.Request, o crm.Opportunity) (views
 			return p, err
 		}
 	}
+	if p.ShowDeals {
+		page := postgres.Page{Page: 1, PerPage: 50}
+		quotes, _, err := s.db.FindQuotes(ctx, a, postgres.QuoteFilter{Tab: crm.TabAll, OpportunityID: o.ID, Page: page})
+		if err != nil {
+			return p, err
+		}
+		orders, _, err := s.db.FindOrders(ctx, a, postgres.OrderFilter{Tab: crm.TabAll, OpportunityID: o.ID, Page: page})
+		if err != nil {
+			return p, err
+		}
+		p.Deals = views.OpportunityDeals(quotes, orders)
+	}
 	return p, nil
 }
 

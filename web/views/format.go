@@ -8,6 +8,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"crm/internal/crm"
+	"crm/internal/i18n"
 	"crm/internal/postgres"
 	"crm/internal/webctx"
 	"crm/web/views/ui"
@@ -103,6 +104,20 @@ func historyValue(ctx context.Context, field, v string) string {
 		return t(ctx, "customer.stage."+v)
 	case "campaign_status":
 		return t(ctx, "campaign.status."+v)
+	case "stage_opportunity":
+		return t(ctx, "opportunity.stage."+v)
+	case "active_product":
+		return t(ctx, "product.active."+v)
+	case "quote_status":
+		return t(ctx, "quote.status."+v)
+	case "order_status":
+		return t(ctx, "order.status."+v)
+	case "payment_method":
+		if k := "payment.method." + v; i18n.Has(k) {
+			return t(ctx, k)
+		}
+	case "invoice_type":
+		return t(ctx, "invoice.type."+v)
 	}
 	return v
 }
