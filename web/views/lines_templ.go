@@ -1334,33 +1334,4 @@ func DocCustomerPick(p DocCustomerPickProps) templ.Component {
 	})
 }
 
-// docHistory puts the quote and order statuses of a history into the
-// user's language (History knows the lead and customer ones).
-func docHistory(ctx context.Context, entries []crm.HistoryEntry) []crm.HistoryEntry {
-	out := make([]crm.HistoryEntry, len(entries))
-	for i, h := range entries {
-		changes := make([]crm.Change, len(h.Changes))
-		for j, c := range h.Changes {
-			switch c.Field {
-			case "quote_status":
-				c.Old, c.New = docStatusText(ctx, "quote.status.", c.Old), docStatusText(ctx, "quote.status.", c.New)
-			case "order_status":
-				c.Old, c.New = docStatusText(ctx, "order.status.", c.Old), docStatusText(ctx, "order.status.", c.New)
-			}
-			changes[j] = c
-		}
-		h.Changes = changes
-		out[i] = h
-	}
-	return out
-}
-
-// docStatusText translates a stored status ("" stays empty).
-func docStatusText(ctx context.Context, prefix, v string) string {
-	if v == "" {
-		return ""
-	}
-	return t(ctx, prefix+v)
-}
-
 var _ = templruntime.GeneratedTemplate

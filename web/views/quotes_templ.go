@@ -1905,7 +1905,7 @@ func QuoteShow(p QuoteShowProps) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = History(docHistory(ctx, p.History)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = History(p.History).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
