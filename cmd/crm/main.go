@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -23,6 +24,7 @@ import (
 	"crm/internal/password"
 	"crm/internal/postgres"
 	"crm/internal/server"
+	"crm/internal/xlsx"
 )
 
 const usage = `crm — a CRM for sales teams (server-rendered, PostgreSQL)
@@ -35,12 +37,17 @@ Usage:
                                            sales_rep, marketing, finance)
   crm seed-demo                            add demo data (every row flagged as demo)
   crm demo purge                           remove exactly the demo rows
+  crm import --table T --file F.xlsx --as USERNAME [--dry-run] [--on-error block|skip] [--existing skip|update] [--lang zh-CN|en]
+                                           import an Excel file as that user (the checks, writes and report
+                                           of the import page; tables: departments, employees, products,
+                                           campaigns, leads, customers, contacts, follow-ups, opportunities)
   crm --help                               this text
 
 Environment:
   DATABASE_URL       PostgreSQL URL, e.g. postgres://user@127.0.0.1:5432/crm?sslmode=disable (required)
   CRM_ADDR           listen address of serve (default :8080; --addr overrides)
   CRM_COOKIE_SECURE  "true" when served over HTTPS: Secure cookies with the __Host- prefix, HSTS
+  CRM_IMPORT_MAX_MB  largest Excel upload in MiB (default 20); CRM_IMPORT_MAX_ROWS rows per file (default 200000)
 `
 
 func main() {
@@ -69,6 +76,8 @@ func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger) er
 		return userAdd(ctx, rest[1:], out)
 	case "seed-demo":
 		return withDB(ctx, func(db *postgres.DB) error { return seedDemo(ctx, db, out, log) })
+	case "import":
+		return importFile(ctx, rest, out)
 	case "demo":
 		if len(rest) == 0 || rest[0] != "purge" {
 			return errors.New("usage: crm demo purge")
@@ -220,6 +229,116 @@ func seedDemo(ctx context.Context, db *postgres.DB, out io.Writer, log *slog.Log
 		fmt.Fprintf(out, "  %-10s %-14s %s\n", l.Username, l.Role, l.Name)
 	}
 	return nil
+}
+
+// importFile runs an Excel import from the command line: the same checks,
+// writes and report as the import page, as the employee --as. --dry-run
+// checks and reports and writes nothing (not even the import job). The
+// exit status is non-zero when rows have errors and nothing was written.
+// Initial passwords of imported employees go to a file next to the input
+// (readable by its owner only), never to the terminal.
+func importFile(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	table := fs.String("table", "", "the table to import into")
+	file := fs.String("file", "", "the .xlsx file")
+	as := fs.String("as", "", "username of the importer (an admin; management for business tables)")
+	dry := fs.Bool("dry-run", false, "check and report; write nothing")
+	onError := fs.String("on-error", "block", "rows with errors: block (write nothing) or skip (write the rest)")
+	existing := fs.String("existing", "skip", "rows whose key exists: skip or update")
+	lang := fs.String("lang", "", "language of the report: zh-CN or en (default: from LANG)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	l := i18n.Parse(*lang)
+	if l == "" {
+		if l = i18n.Parse(os.Getenv("LANG")); l == "" {
+			l = i18n.EN
+		}
+	}
+	t := xlsx.TableByName(*table)
+	switch {
+	case t == nil:
+		var names []string
+		for _, t := range xlsx.Tables {
+			names = append(names, t.Name)
+		}
+		return fmt.Errorf("--table: one of %s", strings.Join(names, ", "))
+	case *file == "" || *as == "":
+		return errors.New("usage: crm import --table T --file F.xlsx --as USERNAME [--dry-run] [--on-error block|skip] [--existing skip|update]")
+	case *onError != "block" && *onError != "skip":
+		return errors.New("--on-error: block or skip")
+	case *existing != "skip" && *existing != "update":
+		return errors.New("--existing: skip or update")
+	}
+	limits := xlsx.LimitsFromEnv()
+	if st, err := os.Stat(*file); err != nil {
+		return err
+	} else if st.Size() > limits.MaxFileBytes {
+		return errors.New(i18n.T(l, "import.file.too_large", limits.MaxFileBytes>>20))
+	}
+	data, err := os.ReadFile(*file)
+	if err != nil {
+		return err
+	}
+	opts := xlsx.Options{OnError: *onError, Existing: *existing}
+	return withDB(ctx, func(db *postgres.DB) error {
+		creds, err := db.CredentialsByUsername(ctx, *as)
+		if err != nil {
+			return fmt.Errorf("--as %s: no such employee", *as)
+		}
+		u, err := db.LoadSessionUser(ctx, creds.Employee.ID, creds.SessionEpoch)
+		if err != nil {
+			return fmt.Errorf("--as %s: the employee is deactivated", *as)
+		}
+		im := &xlsx.Importer{DB: db, Limits: limits}
+		fail := func(err error) error {
+			var fe *xlsx.FileError
+			if errors.As(err, &fe) {
+				return errors.New(fe.Message(l))
+			}
+			return err
+		}
+		if *dry {
+			rep, err := im.Check(ctx, u.Actor, t, data, opts)
+			if err != nil {
+				return fail(err)
+			}
+			if err := rep.WriteText(out, l); err != nil {
+				return err
+			}
+			if rep.Counts.Error > 0 {
+				return fmt.Errorf("%d rows have errors", rep.Counts.Error)
+			}
+			return nil
+		}
+		id, _, err := im.Preview(ctx, u.Actor, t, filepath.Base(*file), data, opts)
+		if err != nil {
+			return fail(err)
+		}
+		rep, err := im.Commit(ctx, u.Actor, id, opts)
+		if err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(out, "import job %d\n", id)
+		if err := rep.WriteText(out, l); err != nil {
+			return err
+		}
+		if rep.Blocked {
+			return fmt.Errorf("%d rows have errors; nothing was written", rep.Counts.Error)
+		}
+		if rep.Passwords > 0 {
+			sheet, err := db.TakeImportPasswords(ctx, u.Actor, id)
+			if err != nil {
+				return err
+			}
+			name := strings.TrimSuffix(*file, filepath.Ext(*file)) + fmt.Sprintf("-passwords-%d.xlsx", id)
+			if err := os.WriteFile(name, sheet, 0o600); err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "initial passwords of %d new employees: %s (they must change them at first sign-in)\n", rep.Passwords, name)
+		}
+		return nil
+	})
 }
 
 // describe turns a coded error into its message (English, for the shell).

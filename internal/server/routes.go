@@ -42,7 +42,7 @@ func (s *Server) routes() http.Handler {
 				path string
 				area crm.Area
 			}{
-				{route.Notifications, crm.AreaNotifications}, {route.Import, crm.AreaImport},
+				{route.Notifications, crm.AreaNotifications},
 			} {
 				r.Get(a.path, s.handleSoon(a.area))
 			}
@@ -59,6 +59,7 @@ func (s *Server) routes() http.Handler {
 			s.registerApprovalRoutes(r)
 			s.registerPaymentRoutes(r)
 			s.registerInvoiceRoutes(r)
+			s.registerImportRoutes(r)
 
 			r.Group(func(r chi.Router) {
 				r.Use(s.require(crm.CanManageOrganisation))
