@@ -49,7 +49,7 @@ var navGroups = []navGroup{
 		{crm.AreaInvoices, route.Invoices, "nav.invoices", true},
 	}},
 	{"nav.group.system", []navItem{
-		{crm.AreaImport, route.Import, "nav.import", false},
+		{crm.AreaImport, route.Import, "nav.import", true},
 		{crm.AreaDepartments, route.Departments, "nav.departments", true},
 		{crm.AreaEmployees, route.Employees, "nav.employees", true},
 		{crm.AreaOptions, route.Options, "nav.options", true},

@@ -1,0 +1,245 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"crm/internal/crm"
+	"crm/internal/postgres"
+)
+
+// importTarget is a small target for the staging tests: customers by name.
+var importTarget = postgres.ImportTarget{Table: "customers", Resource: crm.ResCustomer, Owned: true, Keys: []string{"name"},
+	Columns: []postgres.ImportColumn{
+		{Name: "name", Type: "text", Insert: true, Update: true, History: "name"},
+		{Name: "phone", Type: "text", Insert: true, Update: true, History: "phone"},
+		{Name: "owner_id", Type: "bigint", Insert: true},
+		{Name: "department_id", Type: "bigint", Insert: true},
+		{Name: "created_by", Type: "bigint", Insert: true},
+	}}
+
+// TestImportLookupScope: an import's look-ups see only what the importer
+// may view (a rep: their own customers and their department's pool), say
+// how many records share a name, and find employees by username in any
+// case.
+func TestImportLookupScope(t *testing.T) {
+	t.Parallel()
+	f := newCustFixture(t)
+	ctx := context.Background()
+	f.customer(t, f.repA, "甲的客户", postgres.NewOwner{})
+	f.customer(t, f.repB, "乙的客户", postgres.NewOwner{})
+	f.customer(t, f.mgr, "本组公海客户", postgres.NewOwner{Pool: true, PoolDepartmentID: f.team})
+	f.customer(t, f.repA, "重名", postgres.NewOwner{})
+	f.customer(t, f.repA, "重名", postgres.NewOwner{})
+	if _, err := f.db.Pool.Exec(ctx, `INSERT INTO products (sku, name, active) VALUES ('SKU-1', '停用的产品', false)`); err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"甲的客户", "乙的客户", "本组公海客户", "重名", "没有"}
+	err := f.db.RunImport(ctx, f.repA, false, func(s *postgres.ImportSession) error {
+		got, err := s.Lookup(ctx, postgres.RelCustomer, names)
+		if err != nil {
+			return err
+		}
+		if got["甲的客户"].N != 1 || got["甲的客户"].OwnerID != f.repA.ID || got["乙的客户"].N != 0 ||
+			got["本组公海客户"].N != 1 || got["本组公海客户"].DepartmentID != f.team || got["重名"].N != 2 || got["没有"].N != 0 {
+			t.Errorf("rep's look-up: %+v", got)
+		}
+		emps, err := s.Lookup(ctx, postgres.RelEmployee, []string{"custrepb", "nobody"})
+		if err != nil {
+			return err
+		}
+		if m := emps["custrepb"]; m.N != 1 || m.ID != f.repB.ID || m.DepartmentID != f.team || m.Role != crm.RoleSalesRep || !m.Active {
+			t.Errorf("employee look-up: %+v", emps)
+		}
+		prods, err := s.Lookup(ctx, postgres.RelProduct, []string{"SKU-1", "SKU-2"})
+		if err != nil {
+			return err
+		}
+		if prods["SKU-1"].N != 1 || prods["SKU-1"].Active || prods["SKU-2"].N != 0 {
+			t.Errorf("product look-up: %+v", prods)
+		}
+		ex, err := s.Existing(ctx, importTarget, [][]any{{"甲的客户"}, {"乙的客户"}, {"重名"}})
+		if err != nil {
+			return err
+		}
+		if ex[postgres.ImportKey("甲的客户")].N != 1 || ex[postgres.ImportKey("乙的客户")].N != 0 || ex[postgres.ImportKey("重名")].N != 2 {
+			t.Errorf("existing keys: %+v", ex)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = f.db.RunImport(ctx, f.admin, false, func(s *postgres.ImportSession) error {
+		got, err := s.Lookup(ctx, postgres.RelCustomer, names)
+		if got["乙的客户"].N != 1 {
+			t.Errorf("admin's look-up: %+v", got)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestImportApplyAllOrNothing: staged rows are written by a few
+// statements with their history; a preview cannot stage; and an import
+// that fails — an error, a cancelled request, a connection killed
+// half-way — leaves the database exactly as before.
+func TestImportApplyAllOrNothing(t *testing.T) {
+	t.Parallel()
+	f := newCustFixture(t)
+	ctx := context.Background()
+	old := f.customer(t, f.repA, "老客户", postgres.NewOwner{})
+	rows := func() [][]any {
+		out := [][]any{{2, old, "老客户", "021-1", nil, nil, nil}}
+		for i := 0; i < 500; i++ {
+			out = append(out, []any{i + 3, nil, "新客户" + string(rune('A'+i%26)) + string(rune('0'+i/26%10)), "", f.admin.ID, nil, f.admin.ID})
+		}
+		return out
+	}
+	snapshot := func() (n, h int) {
+		if err := f.db.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM customers), (SELECT count(*) FROM history)`).Scan(&n, &h); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	n0, h0 := snapshot()
+	job, err := f.db.CreateImportJob(ctx, f.admin, postgres.NewImportJob{Table: "customers", FileName: "x.xlsx", File: []byte("x"),
+		OnError: "block", Existing: "update"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// A preview is read-only.
+	err = f.db.RunImport(ctx, f.admin, false, func(s *postgres.ImportSession) error { return s.Stage(ctx, importTarget, rows()) })
+	if err == nil {
+		t.Error("a preview staged rows")
+	}
+	// An error after the writes rolls them back.
+	boom := errors.New("boom")
+	err = f.db.RunImport(ctx, f.admin, true, func(s *postgres.ImportSession) error {
+		if err := s.Stage(ctx, importTarget, rows()); err != nil {
+			return err
+		}
+		if _, err := s.Apply(ctx, importTarget, job); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	// A connection killed after the writes, before the commit.
+	err = f.db.RunImport(ctx, f.admin, true, func(s *postgres.ImportSession) error {
+		if err := s.Stage(ctx, importTarget, rows()); err != nil {
+			return err
+		}
+		if _, err := s.Apply(ctx, importTarget, job); err != nil {
+			return err
+		}
+		_, err := f.db.Pool.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'`)
+		return err
+	})
+	if err == nil {
+		t.Fatal("the commit of a killed connection succeeded")
+	}
+	t.Logf("killed connection: %v", err)
+	// A request cancelled half-way.
+	cctx, cancel := context.WithCancel(ctx)
+	err = f.db.RunImport(cctx, f.admin, true, func(s *postgres.ImportSession) error {
+		if err := s.Stage(cctx, importTarget, rows()); err != nil {
+			return err
+		}
+		cancel()
+		_, err := s.Apply(cctx, importTarget, job)
+		return err
+	})
+	if err == nil {
+		t.Fatal("a cancelled import succeeded")
+	}
+	if n, h := snapshot(); n != n0 || h != h0 {
+		t.Fatalf("failed imports left %d customers and %d history entries, want %d and %d", n, h, n0, h0)
+	}
+
+	// And one that succeeds writes everything, history included.
+	var applied postgres.ImportApplied
+	err = f.db.RunImport(ctx, f.admin, true, func(s *postgres.ImportSession) error {
+		if err := s.Stage(ctx, importTarget, rows()); err != nil {
+			return err
+		}
+		applied, err = s.Apply(ctx, importTarget, job)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if applied.Inserted != 500 || applied.Updated != 1 {
+		t.Fatalf("applied %+v", applied)
+	}
+	var changes string
+	if err := f.db.Pool.QueryRow(ctx, `SELECT changes::text FROM history WHERE record_id = $1 AND action = 'update' AND imported AND import_job_id = $2`, old, job).Scan(&changes); err != nil {
+		t.Fatal(err)
+	}
+	if changes != `[{"f": "phone", "n": "021-1", "o": ""}]` {
+		t.Errorf("history of the update: %s", changes)
+	}
+	if c := importCount(t, f.db, `SELECT count(*) FROM history WHERE import_job_id = $1 AND action = 'create'`, job); c != 500 {
+		t.Errorf("create entries: %d", c)
+	}
+}
+
+// TestImportJobsScope: a job is viewed by its importer and by admins; only
+// its importer takes its passwords.
+func TestImportJobsScope(t *testing.T) {
+	t.Parallel()
+	f := newCustFixture(t)
+	ctx := context.Background()
+	boss := custActor(t, f.db, mustEmp(t, f.db, "impboss", crm.RoleManagement, 0))
+	boss2 := custActor(t, f.db, mustEmp(t, f.db, "impboss2", crm.RoleManagement, 0))
+	id, err := f.db.CreateImportJob(ctx, boss, postgres.NewImportJob{Table: "customers", FileName: "x.xlsx", File: []byte("PK"),
+		OnError: "block", Existing: "skip", Counts: postgres.ImportCounts{Total: 3, New: 2, Error: 1}, Report: []byte(`{}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.CreateImportJob(ctx, f.repA, postgres.NewImportJob{Table: "customers", File: []byte("x")}); crm.ErrorCode(err) != crm.EFORBIDDEN {
+		t.Errorf("a rep records a job: %v", err)
+	}
+	for _, c := range []struct {
+		a    crm.Actor
+		want int
+	}{{boss, 1}, {f.admin, 1}, {boss2, 0}, {f.repA, 0}} {
+		jobs, err := f.db.FindImportJobs(ctx, c.a, 50)
+		if err != nil || len(jobs) != c.want {
+			t.Errorf("%s sees %d jobs (%v), want %d", c.a.Username, len(jobs), err, c.want)
+		}
+		_, err = f.db.ImportJobByID(ctx, c.a, id)
+		if (err == nil) != (c.want == 1) {
+			t.Errorf("%s views the job: %v", c.a.Username, err)
+		}
+	}
+	j, _ := f.db.ImportJobByID(ctx, f.admin, id)
+	if j.CreatedByName != "测试impboss" || j.Counts.New != 2 || j.Status != postgres.ImportPreviewed || j.FileSize != 2 {
+		t.Errorf("job %+v", j)
+	}
+	if err := f.db.SaveImportReport(ctx, f.admin, id, "skip", "skip", j.Counts, []byte(`{}`)); crm.ErrorCode(err) != crm.EFORBIDDEN {
+		t.Errorf("an admin saves another's report: %v", err)
+	}
+	if _, err := f.db.TakeImportPasswords(ctx, f.admin, id); crm.ErrorCode(err) != crm.ENOTFOUND {
+		t.Errorf("an admin takes another's passwords: %v", err)
+	}
+	if _, err := f.db.TakeImportPasswords(ctx, boss, id); crm.ErrorCode(err) != crm.ECONFLICT {
+		t.Errorf("no passwords: %v", err)
+	}
+}
+
+func importCount(t *testing.T, db *postgres.DB, sql string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := db.Pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return n
+}

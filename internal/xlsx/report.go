@@ -1,0 +1,167 @@
+package xlsx
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"crm/internal/i18n"
+	"crm/internal/postgres"
+)
+
+// Options are the importer's two choices.
+type Options struct {
+	// OnError: "block" (default) — any row with an error writes nothing;
+	// "skip" — rows with errors are left out, the others written.
+	OnError string `json:"on_error"`
+	// Existing: "skip" (default) — rows whose key matches a record leave
+	// it alone; "update" — they update it.
+	Existing string `json:"existing"`
+}
+
+// Norm fills the defaults and drops unknown values.
+func (o Options) Norm() Options {
+	if o.OnError != "skip" {
+		o.OnError = "block"
+	}
+	if o.Existing != "update" {
+		o.Existing = "skip"
+	}
+	return o
+}
+
+// The limits of a report: how many rows the preview shows, how many
+// errors are kept (the rest are counted).
+const (
+	PreviewRows = 20
+	MaxErrors   = 10000
+)
+
+// RowError is one problem of one row: row is the row's number in the
+// sheet (the header is row 1), field the column ("" for the row as a
+// whole), and the message a catalog key with its arguments.
+type RowError struct {
+	Row   int      `json:"row"`
+	Field string   `json:"field,omitempty"`
+	Key   string   `json:"key"`
+	Args  []string `json:"args,omitempty"`
+	// ArgsEN replaces Args in English where they differ (allowed values).
+	ArgsEN []string `json:"args_en,omitempty"`
+}
+
+// PreviewRow is one of the first rows of the file as the preview shows
+// it: what a commit would do with it, and its cells.
+type PreviewRow struct {
+	Row    int      `json:"row"`
+	Action string   `json:"action"` // new, update, skip, error
+	Cells  []string `json:"cells"`  // one per column of the table
+}
+
+// Report is the outcome of validating (and perhaps committing) a file:
+// the counts, the errors, the first rows.
+type Report struct {
+	Table    string                `json:"table"`
+	Options  Options               `json:"options"`
+	Counts   postgres.ImportCounts `json:"counts"`
+	Examples int                   `json:"examples,omitempty"` // example rows recognised and left out
+	Errors   []RowError            `json:"errors"`
+	// MoreErrors counts the errors beyond MaxErrors that were not kept.
+	MoreErrors int          `json:"more_errors,omitempty"`
+	Preview    []PreviewRow `json:"preview"`
+	// Committed is set when the rows were written; Blocked when a commit
+	// wrote nothing because rows had errors and errors block.
+	Committed bool `json:"committed,omitempty"`
+	Blocked   bool `json:"blocked,omitempty"`
+	// Passwords is the number of employees given an initial password.
+	Passwords int `json:"passwords,omitempty"`
+}
+
+// ParseReport reads a report stored with a job.
+func ParseReport(b []byte) (*Report, error) {
+	var r Report
+	if len(b) == 0 {
+		return &r, nil
+	}
+	err := json.Unmarshal(b, &r)
+	return &r, err
+}
+
+// JSON is the report as stored with its job.
+func (r *Report) JSON() []byte {
+	b, err := json.Marshal(r)
+	if err != nil {
+		panic(err) // plain data: cannot fail
+	}
+	return b
+}
+
+func (r *Report) addError(e RowError) {
+	if len(r.Errors) >= MaxErrors {
+		r.MoreErrors++
+		return
+	}
+	r.Errors = append(r.Errors, e)
+}
+
+// Message is a row error as the user reads it: 第N行 「列名」：what is wrong.
+func (e RowError) Message(t *Table, l i18n.Locale) string {
+	what := e.What(l)
+	if c := t.Col(e.Field); c != nil {
+		return i18n.T(l, "import.row_error", e.Row, HeaderLabel(c, l), what)
+	}
+	return i18n.T(l, "import.row_error_row", e.Row, what)
+}
+
+// What is the problem alone, without the row and column.
+func (e RowError) What(l i18n.Locale) string {
+	args := e.Args
+	if l == i18n.EN && e.ArgsEN != nil {
+		args = e.ArgsEN
+	}
+	a := make([]any, len(args))
+	for i, s := range args {
+		a[i] = s
+	}
+	return i18n.T(l, e.Key, a...)
+}
+
+// Column is the error's column header in l ("" for the row as a whole).
+func (e RowError) Column(t *Table, l i18n.Locale) string {
+	if c := t.Col(e.Field); c != nil {
+		return HeaderLabel(c, l)
+	}
+	return ""
+}
+
+// WriteText prints the report as the command line shows it: the counts,
+// then every error, in l.
+func (r *Report) WriteText(w io.Writer, l i18n.Locale) error {
+	t := TableByName(r.Table)
+	if t == nil {
+		return fmt.Errorf("xlsx: unknown table %q", r.Table)
+	}
+	c := r.Counts
+	var b strings.Builder
+	b.WriteString(i18n.T(l, "import.text.summary", i18n.T(l, t.Label), c.Total, c.New, c.Update, c.Skip, c.Error) + "\n")
+	if r.Examples > 0 {
+		b.WriteString(i18n.T(l, "import.examples_ignored", r.Examples) + "\n")
+	}
+	if c.Unchanged > 0 {
+		b.WriteString(i18n.T(l, "import.unchanged", c.Unchanged) + "\n")
+	}
+	for _, e := range r.Errors {
+		b.WriteString(e.Message(t, l) + "\n")
+	}
+	if r.MoreErrors > 0 {
+		b.WriteString(i18n.T(l, "import.more_errors", r.MoreErrors) + "\n")
+	}
+	switch {
+	case r.Committed:
+		b.WriteString(i18n.T(l, "import.text.committed") + "\n")
+	case r.Blocked:
+		b.WriteString(i18n.T(l, "import.text.blocked") + "\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -1,0 +1,468 @@
+package xlsx
+
+import (
+	"strings"
+
+	"crm/internal/crm"
+	"crm/internal/i18n"
+	"crm/internal/postgres"
+)
+
+// Kind is what a column holds, and so how its cells are read and checked.
+type Kind int
+
+// The kinds of columns.
+const (
+	KindText     Kind = iota // free text, trimmed (full-width spaces too)
+	KindNumber               // a decimal number
+	KindMoney                // an amount: ≥ 0, two decimals at most (crm.ParseMoney)
+	KindDate                 // a day: Excel date, 2026-01-15, 2026/1/15, 2026年1月15日
+	KindDateTime             // a moment in the business zone (a day alone is midnight)
+	KindOption               // a value of an editable list (crm.OptionKind), by its name
+	KindChoice               // one of fixed values (a status, a stage), by its label
+	KindRole                 // a role, by its label
+	KindBool                 // 是 / 否
+	KindRelation             // another record, by its name, username or SKU
+)
+
+// Choice is one of the fixed values of a KindChoice column.
+type Choice struct {
+	Value string // stored value
+	Label string // catalog key of its label
+}
+
+// Column is one column of an importable table.
+type Column struct {
+	Field    string // stable name (owner, name, …)
+	Label    string // catalog key of the header (zh-CN and en)
+	Kind     Kind
+	Required bool
+	Max      int    // KindText: most characters
+	Format   string // KindText: "email" or "username"
+	Option   crm.OptionKind
+	Choices  []Choice
+	Default  string                  // KindChoice, KindBool: the value of an empty cell
+	Rel      postgres.ImportRelation // KindRelation
+	// SelfRef lets a relation name a row of the same file (a department's
+	// parent listed further down).
+	SelfRef bool
+	// ActiveOnly refuses an employee who is deactivated.
+	ActiveOnly bool
+	Note       string    // catalog key of a remark for the 说明 sheet
+	Example    [2]string // the template's two example rows (text, numbers, dates, relations)
+}
+
+// Table is the one description of an importable table: it drives the
+// template, the validation, the preview, the commit and the error report.
+type Table struct {
+	Name     string // in URLs: /import/{name}/template.xlsx
+	Label    string // catalog key
+	Business bool   // a business table: management imports it too (crm.CanImport)
+	// Resource is the kind of record a row becomes ("" for the
+	// organisation tables).
+	Resource crm.Resource
+	Columns  []Column
+	Note     string // catalog key: how rows match existing records, what the owner becomes
+	// Target says how rows are staged and written; its Keys match
+	// existing records (none: every row is new).
+	Target postgres.ImportTarget
+	// Dup lists the staged columns that make two rows of the file the same
+	// row (default Target.Keys).
+	Dup []string
+	// build decides the staged values from the row's checked cells:
+	// ownership (SPEC §2), parents' copies, cross-field rules.
+	build func(b *builder)
+	// prepare runs on the rows about to be staged by a commit (the
+	// employees' initial passwords).
+	prepare func(v *validator, rows []*row) error
+
+	index  map[string]int // field → column
+	outIdx map[string]int // staged column → position in row.out
+}
+
+// Col returns the column of field (nil when the table has none).
+func (t *Table) Col(field string) *Column {
+	if i, ok := t.index[field]; ok {
+		return &t.Columns[i]
+	}
+	return nil
+}
+
+// AllowedTo reports whether a may import into t: admins every table,
+// management the business tables (crm.CanImport), and only records they
+// may create (products: those who manage the catalogue).
+func (t *Table) AllowedTo(a crm.Actor) bool {
+	if !crm.CanImport(a, t.Business) {
+		return false
+	}
+	switch t.Resource {
+	case "":
+		return crm.CanManageOrganisation(a)
+	case crm.ResProduct:
+		return crm.CanManageProducts(a)
+	}
+	return crm.CanCreate(a, t.Resource)
+}
+
+// HeaderLabel is the header of column c in l, without the required mark.
+func HeaderLabel(c *Column, l i18n.Locale) string { return i18n.T(l, c.Label) }
+
+// Tables lists the importable tables in the order of the import page:
+// organisation first, then the business tables in the order they depend
+// on each other.
+var Tables []*Table
+
+// TableByName returns the table called name (nil when there is none).
+func TableByName(name string) *Table {
+	for _, t := range Tables {
+		if t.Name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+func init() {
+	Tables = []*Table{departmentsTable, employeesTable, productsTable, campaignsTable, leadsTable,
+		customersTable, contactsTable, followUpsTable, opportunitiesTable}
+	for _, t := range Tables {
+		t.index = map[string]int{}
+		for i, c := range t.Columns {
+			t.index[c.Field] = i
+		}
+		t.outIdx = map[string]int{}
+		for i, c := range t.Target.Columns {
+			t.outIdx[c.Name] = i
+		}
+		if t.Dup == nil {
+			t.Dup = t.Target.Keys
+		}
+	}
+}
+
+// Staged column helpers: the SQL type, whether inserts and updates write
+// it, and how its history reads.
+func stageText(name, history string) postgres.ImportColumn {
+	return postgres.ImportColumn{Name: name, Type: "text", Insert: true, Update: true, History: history}
+}
+
+func stageOption(name, history string) postgres.ImportColumn {
+	return postgres.ImportColumn{Name: name, Type: "bigint", Insert: true, Update: true, History: history,
+		Display: "(SELECT o.name FROM options o WHERE o.id = %s)"}
+}
+
+func stageMoney(name, history string) postgres.ImportColumn {
+	return postgres.ImportColumn{Name: name, Type: "numeric", Insert: true, Update: true, History: history}
+}
+
+func stageDate(name, history string) postgres.ImportColumn {
+	return postgres.ImportColumn{Name: name, Type: "date", Insert: true, Update: true, History: history,
+		Display: "to_char(%s, 'YYYY-MM-DD')"}
+}
+
+func stageTime(name, history string) postgres.ImportColumn {
+	return postgres.ImportColumn{Name: name, Type: "timestamptz", Insert: true, Update: true, History: history,
+		Display: "to_char(%s, 'YYYY-MM-DD HH24:MI')"}
+}
+
+// insertOnly is a staged column written only when the record is new
+// (ownership, creator, parents: an import never moves an existing record).
+func insertOnly(name, typ string) postgres.ImportColumn {
+	return postgres.ImportColumn{Name: name, Type: typ, Insert: true}
+}
+
+// ownedColumns are the ownership columns of SPEC §2, set on new records.
+func ownedColumns() []postgres.ImportColumn {
+	return []postgres.ImportColumn{insertOnly("owner_id", "bigint"), insertOnly("department_id", "bigint"),
+		insertOnly("created_by", "bigint")}
+}
+
+// underCustomer are the copies of the parent's owner and department that
+// records under a customer (or lead) carry for the policy's rule 7.
+func underCustomer() []postgres.ImportColumn {
+	return []postgres.ImportColumn{insertOnly("customer_owner_id", "bigint"), insertOnly("customer_department_id", "bigint")}
+}
+
+func choices(prefix string, values ...string) []Choice {
+	out := make([]Choice, len(values))
+	for i, v := range values {
+		out[i] = Choice{Value: v, Label: prefix + v}
+	}
+	return out
+}
+
+func cols(cs ...[]postgres.ImportColumn) []postgres.ImportColumn {
+	var out []postgres.ImportColumn
+	for _, c := range cs {
+		out = append(out, c...)
+	}
+	return out
+}
+
+var ownerColumn = Column{Field: "owner", Label: "import.col.owner", Kind: KindRelation, Rel: postgres.RelEmployee,
+	ActiveOnly: true, Note: "import.note.owner", Example: [2]string{"zhangsan", ""}}
+
+var poolColumn = Column{Field: "department", Label: "import.col.pool_department", Kind: KindRelation,
+	Rel: postgres.RelDepartment, Note: "import.note.pool_department", Example: [2]string{"", "华东销售部"}}
+
+var departmentsTable = &Table{
+	Name: "departments", Label: "import.table.departments", Note: "import.note.departments",
+	Columns: []Column{
+		{Field: "name", Label: "import.col.department_name", Kind: KindText, Required: true, Max: 100, Example: [2]string{"华东销售部", "上海销售组"}},
+		{Field: "parent", Label: "import.col.parent_department", Kind: KindRelation, Rel: postgres.RelDepartment, SelfRef: true,
+			Note: "import.note.parent", Example: [2]string{"销售中心", "华东销售部"}},
+		{Field: "head", Label: "import.col.head", Kind: KindRelation, Rel: postgres.RelEmployee, ActiveOnly: true,
+			Note: "import.note.head", Example: [2]string{"zhangsan", ""}},
+	},
+	Target: postgres.ImportTarget{Table: "departments", Keys: []string{"name"}, Columns: []postgres.ImportColumn{
+		{Name: "name", Type: "text", Insert: true, Update: true},
+		{Name: "parent_id", Type: "bigint", Insert: true, Update: true},
+		{Name: "parent_name", Type: "text"}, // linked after the writes: the parent may be a new row
+		{Name: "head_id", Type: "bigint", Insert: true, Update: true},
+	}},
+	build: buildDepartment,
+}
+
+var employeesTable = &Table{
+	Name: "employees", Label: "import.table.employees", Note: "import.note.employees",
+	Columns: []Column{
+		{Field: "username", Label: "import.col.username", Kind: KindText, Required: true, Max: 40, Format: "username", Example: [2]string{"zhangsan", "lisi"}},
+		{Field: "name", Label: "import.col.person_name", Kind: KindText, Required: true, Max: 100, Example: [2]string{"张三", "李四"}},
+		{Field: "department", Label: "import.col.department", Kind: KindRelation, Rel: postgres.RelDepartment, Example: [2]string{"华东销售部", "华东销售部"}},
+		{Field: "role", Label: "import.col.role", Kind: KindRole, Required: true},
+		{Field: "phone", Label: "import.col.phone", Kind: KindText, Max: 40, Example: [2]string{"13800000001", ""}},
+		{Field: "email", Label: "import.col.email", Kind: KindText, Max: 200, Format: "email", Example: [2]string{"zhangsan@example.com", ""}},
+	},
+	Target: postgres.ImportTarget{Table: "employees", Keys: []string{"username"}, Columns: []postgres.ImportColumn{
+		{Name: "username", Type: "text", Insert: true, Update: true},
+		{Name: "name", Type: "text", Insert: true, Update: true},
+		{Name: "department_id", Type: "bigint", Insert: true, Update: true},
+		{Name: "role", Type: "text", Insert: true, Update: true},
+		{Name: "phone", Type: "text", Insert: true, Update: true},
+		{Name: "email", Type: "text", Insert: true, Update: true},
+		insertOnly("password_hash", "text"),
+		insertOnly("must_change_password", "boolean"),
+	}},
+	build:   buildEmployee,
+	prepare: prepareEmployees,
+}
+
+var productsTable = &Table{
+	Name: "products", Label: "import.table.products", Business: true, Resource: crm.ResProduct, Note: "import.note.products",
+	Columns: []Column{
+		{Field: "sku", Label: "import.col.sku", Kind: KindText, Required: true, Max: 64, Example: [2]string{"CRM-STD", "SVC-IMPL"}},
+		{Field: "name", Label: "import.col.product_name", Kind: KindText, Required: true, Max: 200, Example: [2]string{"CRM 标准版（年）", "实施服务"}},
+		{Field: "category", Label: "import.col.category", Kind: KindText, Max: 100, Example: [2]string{"软件", "服务"}},
+		{Field: "unit", Label: "import.col.unit", Kind: KindText, Max: 20, Example: [2]string{"套", "人天"}},
+		{Field: "list_price", Label: "import.col.list_price", Kind: KindMoney, Example: [2]string{"12800", "1500.00"}},
+		{Field: "description", Label: "import.col.description", Kind: KindText, Max: 5000},
+		{Field: "active", Label: "import.col.active", Kind: KindBool, Default: "yes"},
+	},
+	Target: postgres.ImportTarget{Table: "products", Resource: crm.ResProduct, Keys: []string{"sku"}, Columns: []postgres.ImportColumn{
+		stageText("sku", "sku_product"),
+		stageText("name", "name_product"),
+		stageText("category", "category_product"),
+		stageText("unit", "unit_product"),
+		stageMoney("list_price", "price_product"),
+		stageText("description", "description"),
+		{Name: "active", Type: "boolean", Insert: true, Update: true, History: "active_product",
+			Display: "CASE WHEN %s THEN 'yes' ELSE 'no' END"},
+		insertOnly("created_by", "bigint"),
+	}},
+	build: buildProduct,
+}
+
+var campaignsTable = &Table{
+	Name: "campaigns", Label: "import.table.campaigns", Business: true, Resource: crm.ResCampaign, Note: "import.note.campaigns",
+	Columns: []Column{
+		{Field: "name", Label: "import.col.campaign_name", Kind: KindText, Required: true, Max: 200, Example: [2]string{"2026 春季展会", "线上研讨会"}},
+		{Field: "type", Label: "import.col.campaign_type", Kind: KindOption, Option: crm.OptCampaignType},
+		{Field: "status", Label: "import.col.status", Kind: KindChoice, Default: string(crm.CampaignPlanned),
+			Choices: choices("campaign.status.", "planned", "active", "finished", "cancelled")},
+		{Field: "start_date", Label: "import.col.start_date", Kind: KindDate, Example: [2]string{"2026-03-01", "2026/4/15"}},
+		{Field: "end_date", Label: "import.col.end_date", Kind: KindDate, Example: [2]string{"2026-03-03", "2026年4月15日"}},
+		{Field: "budget", Label: "import.col.budget", Kind: KindMoney, Example: [2]string{"50000", "8,000.00"}},
+		{Field: "actual_cost", Label: "import.col.actual_cost", Kind: KindMoney, Example: [2]string{"42000", ""}},
+		{Field: "description", Label: "import.col.description", Kind: KindText, Max: 5000},
+		ownerColumn,
+	},
+	Target: postgres.ImportTarget{Table: "campaigns", Resource: crm.ResCampaign, Owned: true, Keys: []string{"name"},
+		Columns: cols([]postgres.ImportColumn{
+			stageText("name", "campaign_name"),
+			stageOption("type_id", "type"),
+			stageText("status", "campaign_status"),
+			stageDate("start_date", "start_date"),
+			stageDate("end_date", "end_date"),
+			stageMoney("budget", "budget"),
+			stageMoney("actual_cost", "actual_cost"),
+			stageText("description", "description"),
+		}, ownedColumns())},
+	build: buildCampaign,
+}
+
+var leadsTable = &Table{
+	Name: "leads", Label: "import.table.leads", Business: true, Resource: crm.ResLead, Note: "import.note.leads",
+	Columns: []Column{
+		{Field: "name", Label: "import.col.person_name", Kind: KindText, Required: true, Max: 100, Example: [2]string{"王芳", "赵磊"}},
+		{Field: "company", Label: "import.col.company", Kind: KindText, Max: 200, Example: [2]string{"上海某某科技有限公司", ""}},
+		{Field: "title", Label: "import.col.title", Kind: KindText, Max: 100, Example: [2]string{"采购经理", ""}},
+		{Field: "phone", Label: "import.col.phone", Kind: KindText, Max: 40, Example: [2]string{"13900000001", "13900000002"}},
+		{Field: "email", Label: "import.col.email", Kind: KindText, Max: 200, Format: "email"},
+		{Field: "source", Label: "import.col.source", Kind: KindOption, Option: crm.OptSource},
+		{Field: "campaign", Label: "import.col.campaign", Kind: KindRelation, Rel: postgres.RelCampaign, Example: [2]string{"2026 春季展会", ""}},
+		{Field: "status", Label: "import.col.lead_status", Kind: KindChoice, Default: string(crm.LeadNew),
+			Choices: choices("lead.status.", "new", "following", "invalid")},
+		{Field: "next_follow_up_at", Label: "import.col.next_follow_up_at", Kind: KindDateTime, Example: [2]string{"2026-02-01 10:00", ""}},
+		{Field: "notes", Label: "import.col.notes", Kind: KindText, Max: 5000},
+		ownerColumn, poolColumn,
+	},
+	Target: postgres.ImportTarget{Table: "leads", Resource: crm.ResLead, Owned: true, Keys: []string{"name", "phone"},
+		Columns: cols([]postgres.ImportColumn{
+			stageText("name", "name"),
+			stageText("company", "company"),
+			stageText("title", "title"),
+			stageText("phone", "phone"),
+			stageText("email", "email"),
+			stageOption("source_id", "source"),
+			{Name: "campaign_id", Type: "bigint", Insert: true, Update: true, History: "campaign",
+				Display: "(SELECT c.name FROM campaigns c WHERE c.id = %s)"},
+			// A converted lead stays converted whatever the file says.
+			{Name: "status", Type: "text", Insert: true, Update: true, History: "status",
+				Set: "CASE WHEN t.status = 'converted' THEN t.status ELSE s.status END"},
+			stageTime("next_follow_up_at", "next_follow_up_at"),
+			stageText("notes", "notes"),
+		}, ownedColumns())},
+	build: buildLead,
+}
+
+var customersTable = &Table{
+	Name: "customers", Label: "import.table.customers", Business: true, Resource: crm.ResCustomer, Note: "import.note.customers",
+	Columns: []Column{
+		{Field: "name", Label: "import.col.customer_name", Kind: KindText, Required: true, Max: 200, Example: [2]string{"上海某某科技有限公司", "北京某某贸易有限公司"}},
+		{Field: "level", Label: "import.col.level", Kind: KindOption, Option: crm.OptCustomerLevel},
+		{Field: "industry", Label: "import.col.industry", Kind: KindOption, Option: crm.OptIndustry},
+		{Field: "source", Label: "import.col.source", Kind: KindOption, Option: crm.OptSource},
+		{Field: "campaign", Label: "import.col.campaign", Kind: KindRelation, Rel: postgres.RelCampaign, Example: [2]string{"2026 春季展会", ""}},
+		{Field: "phone", Label: "import.col.company_phone", Kind: KindText, Max: 40, Example: [2]string{"021-60000001", ""}},
+		{Field: "address", Label: "import.col.address", Kind: KindText, Max: 500, Example: [2]string{"上海市浦东新区某某路 1 号", ""}},
+		{Field: "notes", Label: "import.col.notes", Kind: KindText, Max: 5000},
+		ownerColumn, poolColumn,
+	},
+	Target: postgres.ImportTarget{Table: "customers", Resource: crm.ResCustomer, Owned: true, Keys: []string{"name"},
+		Columns: cols([]postgres.ImportColumn{
+			stageText("name", "name"),
+			stageOption("level_id", "level"),
+			stageOption("industry_id", "industry"),
+			stageOption("source_id", "source"),
+			{Name: "campaign_id", Type: "bigint", Insert: true, Update: true, History: "campaign",
+				Display: "(SELECT c.name FROM campaigns c WHERE c.id = %s)"},
+			stageText("phone", "phone"),
+			stageText("address", "address"),
+			stageText("notes", "notes"),
+		}, ownedColumns())},
+	build: buildCustomer,
+}
+
+var contactsTable = &Table{
+	Name: "contacts", Label: "import.table.contacts", Business: true, Resource: crm.ResContact, Note: "import.note.contacts",
+	Columns: []Column{
+		{Field: "customer", Label: "import.col.customer_name", Kind: KindRelation, Rel: postgres.RelCustomer, Required: true,
+			Example: [2]string{"上海某某科技有限公司", "上海某某科技有限公司"}},
+		{Field: "name", Label: "import.col.person_name", Kind: KindText, Required: true, Max: 100, Example: [2]string{"王芳", "刘强"}},
+		{Field: "title", Label: "import.col.title", Kind: KindText, Max: 100, Example: [2]string{"采购经理", "技术总监"}},
+		{Field: "phone", Label: "import.col.phone", Kind: KindText, Max: 40, Example: [2]string{"13900000001", ""}},
+		{Field: "email", Label: "import.col.email", Kind: KindText, Max: 200, Format: "email", Example: [2]string{"", "liuqiang@example.com"}},
+		{Field: "notes", Label: "import.col.notes", Kind: KindText, Max: 5000},
+	},
+	Target: postgres.ImportTarget{Table: "contacts", Resource: crm.ResContact, Owned: true, Keys: []string{"customer_id", "name"},
+		Columns: cols([]postgres.ImportColumn{
+			insertOnly("customer_id", "bigint"),
+			stageText("name", "name"),
+			stageText("title", "title"),
+			stageText("phone", "phone"),
+			stageText("email", "email"),
+			stageText("notes", "notes"),
+		}, ownedColumns(), underCustomer())},
+	build: buildContact,
+}
+
+var followUpsTable = &Table{
+	Name: "follow-ups", Label: "import.table.follow_ups", Business: true, Resource: crm.ResFollowUp, Note: "import.note.follow_ups",
+	Columns: []Column{
+		{Field: "customer", Label: "import.col.customer_name", Kind: KindRelation, Rel: postgres.RelCustomer,
+			Note: "import.note.follow_up_parent", Example: [2]string{"上海某某科技有限公司", ""}},
+		{Field: "lead", Label: "import.col.lead_name", Kind: KindRelation, Rel: postgres.RelLead,
+			Note: "import.note.follow_up_parent", Example: [2]string{"", "赵磊"}},
+		{Field: "method", Label: "import.col.method", Kind: KindOption, Option: crm.OptFollowUpMethod},
+		{Field: "content", Label: "import.col.content", Kind: KindText, Required: true, Max: 5000, Example: [2]string{"电话沟通需求，约定下周演示", "发送产品资料"}},
+		{Field: "followed_at", Label: "import.col.followed_at", Kind: KindDateTime, Note: "import.note.followed_at", Example: [2]string{"2026-01-15 14:30", "2026/1/16"}},
+		{Field: "next_at", Label: "import.col.next_at", Kind: KindDateTime, Example: [2]string{"2026-01-22 10:00", ""}},
+		{Field: "author", Label: "import.col.author", Kind: KindRelation, Rel: postgres.RelEmployee, Note: "import.note.author", Example: [2]string{"zhangsan", ""}},
+	},
+	Target: postgres.ImportTarget{Table: "follow_ups", Resource: crm.ResFollowUp, Owned: true,
+		Columns: cols([]postgres.ImportColumn{
+			insertOnly("lead_id", "bigint"),
+			insertOnly("customer_id", "bigint"),
+			insertOnly("method_id", "bigint"),
+			insertOnly("content", "text"),
+			insertOnly("followed_at", "timestamptz"),
+			insertOnly("next_at", "timestamptz"),
+		}, ownedColumns(), underCustomer())},
+	Dup:   []string{"lead_id", "customer_id", "followed_at", "content"},
+	build: buildFollowUp,
+}
+
+var opportunitiesTable = &Table{
+	Name: "opportunities", Label: "import.table.opportunities", Business: true, Resource: crm.ResOpportunity, Note: "import.note.opportunities",
+	Columns: []Column{
+		{Field: "customer", Label: "import.col.customer_name", Kind: KindRelation, Rel: postgres.RelCustomer, Required: true,
+			Example: [2]string{"上海某某科技有限公司", "北京某某贸易有限公司"}},
+		{Field: "name", Label: "import.col.opportunity_name", Kind: KindText, Required: true, Max: 200, Example: [2]string{"CRM 采购项目", "年度续约"}},
+		{Field: "stage", Label: "import.col.stage", Kind: KindChoice, Default: string(crm.StageInitial),
+			Choices: choices("opportunity.stage.", "initial", "needs", "proposal", "negotiation", "won", "lost")},
+		{Field: "expected_amount", Label: "import.col.expected_amount", Kind: KindMoney, Example: [2]string{"128000", "36,000.00"}},
+		{Field: "expected_close", Label: "import.col.expected_close", Kind: KindDate, Example: [2]string{"2026-06-30", ""}},
+		{Field: "notes", Label: "import.col.notes", Kind: KindText, Max: 5000},
+		ownerColumn,
+	},
+	Target: postgres.ImportTarget{Table: "opportunities", Resource: crm.ResOpportunity, Owned: true, Keys: []string{"customer_id", "name"},
+		ExtraSet: "stage_changed_at = CASE WHEN t.stage = s.stage THEN t.stage_changed_at ELSE now() END",
+		Columns: cols([]postgres.ImportColumn{
+			insertOnly("customer_id", "bigint"),
+			stageText("name", "name_opportunity"),
+			stageText("stage", "stage_opportunity"),
+			stageMoney("expected_amount", "amount_opportunity"),
+			stageDate("expected_close", "close_opportunity"),
+			stageText("notes", "notes"),
+		}, ownedColumns(), underCustomer())},
+	build: buildOpportunity,
+}
+
+// normHeader reduces a header to what is compared: no required mark, no
+// spaces, no remark in brackets, lower case.
+func normHeader(s string) string {
+	s = crm.CleanText(s)
+	for _, cut := range []string{"（", "("} {
+		if i := strings.Index(s, cut); i > 0 {
+			s = s[:i]
+		}
+	}
+	s = strings.NewReplacer("*", "", "＊", "", " ", "", "\u3000", "").Replace(s)
+	return strings.ToLower(s)
+}
+
+// headerFor returns the column a header names (its label in either
+// language, or its field), or nil.
+func (t *Table) headerFor(h string) *Column {
+	n := normHeader(h)
+	if n == "" {
+		return nil
+	}
+	for i := range t.Columns {
+		c := &t.Columns[i]
+		if n == normHeader(i18n.T(i18n.ZH, c.Label)) || n == normHeader(i18n.T(i18n.EN, c.Label)) || n == strings.ToLower(c.Field) {
+			return c
+		}
+	}
+	return nil
+}

@@ -1,0 +1,130 @@
+package xlsx
+
+import (
+	"math"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/xuri/excelize/v2"
+
+	"crm/internal/crm"
+)
+
+// Reading one cell's text as the kind of its column. Cells arrive as
+// their raw values (excelize's RawCellValue): a date cell is its Excel
+// serial number, a number its plain digits, so that nothing depends on the
+// cell's display format.
+
+// parseNumber reads a decimal number; thousands separators are allowed.
+func parseNumber(s string) (decimal.Decimal, bool) {
+	s = strings.NewReplacer(",", "", "，", "", " ", "").Replace(s)
+	d, err := decimal.NewFromString(s)
+	return d, err == nil
+}
+
+// parseMoney reads an amount (crm.ParseMoney). A number cell that Excel
+// computed carries binary noise (0.1+0.2 = 0.30000000000000004): a value
+// within a millionth of a cent of two decimals is read as those.
+func parseMoney(s string) (decimal.Decimal, string) {
+	if d, err := decimal.NewFromString(s); err == nil && d.Exponent() < -2 {
+		if r := d.Round(2); d.Sub(r).Abs().LessThan(decimal.New(1, -8)) {
+			s = r.StringFixed(2)
+		}
+	}
+	return crm.ParseMoney(s)
+}
+
+// excelSerial reads an Excel date serial (days since 1899-12-30, or 1904),
+// the raw value of a date cell, as a wall-clock time in the business zone.
+func excelSerial(s string, date1904 bool) (time.Time, bool) {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 1 || f > 2958465 || math.IsNaN(f) {
+		return time.Time{}, false
+	}
+	t, err := excelize.ExcelDateToTime(f, date1904)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, crm.Zone), true
+}
+
+// dateText normalises the ways people write a day: 2026-01-15, 2026/1/15,
+// 2026.1.15 and 2026年1月15日 all become 2026-1-15.
+var dateText = strings.NewReplacer("年", "-", "月", "-", "日", "", "号", "", "/", "-", ".", "-", "T", " ", "：", ":")
+
+// parseDate reads a day in the business zone.
+func parseDate(s string, date1904 bool) (*time.Time, bool) {
+	if t, ok := excelSerial(s, date1904); ok {
+		d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, crm.Zone)
+		return &d, true
+	}
+	if len(s) == 8 && strings.Trim(s, "0123456789") == "" { // 20260115
+		if t, err := time.ParseInLocation("20060102", s, crm.Zone); err == nil {
+			return &t, true
+		}
+	}
+	n := strings.Fields(dateText.Replace(s))
+	if len(n) == 0 {
+		return nil, false
+	}
+	// A day written with its midnight (2026-01-15 00:00) is that day.
+	if len(n) == 2 && strings.Trim(n[1], "0:") != "" {
+		return nil, false
+	}
+	if t, err := time.ParseInLocation("2006-1-2", n[0], crm.Zone); err == nil && len(n) <= 2 {
+		return &t, true
+	}
+	return nil, false
+}
+
+// parseDateTime reads a moment in the business zone; a day alone is its
+// midnight.
+func parseDateTime(s string, date1904 bool) (*time.Time, bool) {
+	if t, ok := excelSerial(s, date1904); ok {
+		return &t, true
+	}
+	n := strings.Join(strings.Fields(dateText.Replace(s)), " ")
+	for _, layout := range []string{"2006-1-2 15:4", "2006-1-2 15:4:5", "2006-1-2"} {
+		if t, err := time.ParseInLocation(layout, n, crm.Zone); err == nil {
+			return &t, true
+		}
+	}
+	if d, ok := parseDate(s, date1904); ok {
+		return d, true
+	}
+	return nil, false
+}
+
+// parseBool reads 是/否 and their usual spellings (an Excel TRUE/FALSE
+// cell is 1/0).
+func parseBool(s string) (v, ok bool) {
+	switch strings.ToLower(s) {
+	case "是", "y", "yes", "true", "1", "启用", "有效", "√", "✓":
+		return true, true
+	case "否", "n", "no", "false", "0", "停用", "已停用", "无效", "×", "✗":
+		return false, true
+	}
+	return false, false
+}
+
+// validEmail reports whether s is a plain address (as the forms accept).
+func validEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && len(s) <= 200
+}
+
+// validUsername reports whether s is a username the employee form accepts.
+func validUsername(s string) bool {
+	if len(s) < 2 || len(s) > 40 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
