@@ -50,7 +50,7 @@ func TestAcquisitionWalk(t *testing.T) {
 	t.Cleanup(srv.Close)
 	base := srv.URL
 	logout := func() {
-		do(t, ctx, "logout", chromedp.Click(chromedp.CSS(`[data-testid=logout]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=login-form]`)))
+		do(t, ctx, "logout", chromedp.WaitVisible(chromedp.CSS(`[data-testid=logout]`)), chromedp.Submit(chromedp.CSS(`[data-testid=logout]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=login-form]`)))
 	}
 
 	// Marketing: a campaign, then a lead of it into 销售一部's pool.

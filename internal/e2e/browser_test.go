@@ -218,7 +218,7 @@ func TestAdminBuildsOrganisation(t *testing.T) {
 	shot(t, ctx, "employees-en")
 	do(t, ctx, "tree in English", chromedp.Navigate(base+"/admin/departments"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=dept-tree]`)))
 	shot(t, ctx, "departments-en")
-	do(t, ctx, "logout", chromedp.Click(chromedp.CSS(`[data-testid=logout]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=login-form]`)))
+	do(t, ctx, "logout", chromedp.WaitVisible(chromedp.CSS(`[data-testid=logout]`)), chromedp.Submit(chromedp.CSS(`[data-testid=logout]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=login-form]`)))
 	shot(t, ctx, "login-en")
 
 	// The employee signs in and sees a sales rep's navigation.
