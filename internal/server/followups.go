@@ -109,6 +109,13 @@ func (s *Server) handleFollowUpCreate(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnprocessableEntity, views.LeadShow(p))
 		return
 	}
+	if r.Header.Get("HX-Request") != "" {
+		// htmx posted the quick form: it follows the redirect to the
+		// record's page and swaps in the page's content (status, figures,
+		// timeline with the new entry on top) without reloading the shell.
+		http.Redirect(w, r, backOr(r, back), http.StatusSeeOther)
+		return
+	}
 	s.flash(r, "ok", "followup.added")
 	s.redirect(w, r, backOr(r, back)+"#follow-ups")
 }

@@ -102,3 +102,11 @@ func roleLabel(ctx context.Context, r crm.Role) string { return t(ctx, "role."+s
 func navTestID(a crm.Area) string { return "nav-" + string(a) }
 
 func statusText(code int) string { return strconv.Itoa(code) }
+
+// htmxConfig configures htmx: no inline styles or scripts (the CSP forbids
+// them), and form answers with field messages (422) or a refusal with a
+// message (409) are swapped in like successes, so an htmx form shows its
+// errors where it stands.
+const htmxConfig = `{"includeIndicatorStyles":false,"allowScriptTags":false,"allowEval":false,` +
+	`"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},` +
+	`{"code":"422","swap":true},{"code":"409","swap":true},{"code":"[45]..","swap":false,"error":true},{"code":"...","swap":false}]}`
