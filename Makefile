@@ -4,7 +4,7 @@ export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
 ADDR ?= $(or $(CRM_ADDR),:8080)
 
-.PHONY: help run test test-short generate generate-check lint bench build clean db-stop
+.PHONY: help run test test-short generate generate-check lint bench bench-go build clean db-stop
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -41,9 +41,26 @@ lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 
-bench: ## Go benchmarks against a real Postgres (the scale issue adds the page benchmarks)
+BENCH_CUSTOMERS ?= 1000000
+BENCH_ADDR ?= 127.0.0.1:8099
+
+bench: build ## page benchmark: generates BENCH_CUSTOMERS customers into crm_bench once, serves it, drives every main page, writes docs/performance.md
+	@url=$$(DB_URL_OVERRIDE="$(BENCH_DATABASE_URL)" scripts/db.sh url crm_bench) || exit 1; \
+	export DATABASE_URL="$$url"; \
+	bin/crm gen --customers $(BENCH_CUSTOMERS) --if-empty || exit 1; \
+	$(GO) build -o bin/crmbench ./cmd/crmbench || exit 1; \
+	bin/crm serve --addr $(BENCH_ADDR) 2>/dev/null & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null' EXIT; \
+	bin/crmbench -base http://$(BENCH_ADDR) -pid $$pid -doc docs/performance.md -explain rep_small,rep_big,manager_third,management $(BENCH_FLAGS)
+
+bench-go: ## Go benchmarks against a real Postgres
 	@url=$$(DB_URL_OVERRIDE="$(TEST_DATABASE_URL)" scripts/db.sh url postgres) || exit 1; \
 	TEST_DATABASE_URL="$$url" $(GO) test -run '^$$' -bench . -benchmem ./...
+
+bench-import: ## import 100 000 generated customers next to a plain COPY of them (docs/performance.md)
+	@url=$$(DB_URL_OVERRIDE="$(TEST_DATABASE_URL)" scripts/db.sh url postgres) || exit 1; \
+	echo "$$(date -u +%Y-%m-%dT%H:%MZ) · $$(nproc) CPUs · $$(free -g | awk '/^Mem:/ {print $$2}') GiB RAM · load $$(cut -d' ' -f1-3 /proc/loadavg)"; \
+	TEST_DATABASE_URL="$$url" $(GO) test -run '^$$' -bench '^BenchmarkImport100k$$' -benchtime 1x -timeout 30m ./internal/xlsx/
 
 db-stop: ## stop the private Postgres cluster under .data/ (if one was started)
 	scripts/db.sh stop

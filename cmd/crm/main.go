@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"crm/internal/crm"
+	"crm/internal/gen"
 	"crm/internal/i18n"
 	"crm/internal/password"
 	"crm/internal/postgres"
@@ -37,10 +38,16 @@ Usage:
                                            sales_rep, marketing, finance)
   crm seed-demo                            add demo data (every row flagged as demo)
   crm demo purge                           remove exactly the demo rows
+  crm gen --customers N [--seed S] [--password P] [--if-empty]
+                                           generate a realistic data set of N customers (leads, contacts,
+                                           follow-ups, deals… in proportion; 1000000 for the scale benchmark,
+                                           10000 for a quick set) into a migrated database without business data
   crm import --table T --file F.xlsx --as USERNAME [--dry-run] [--on-error block|skip] [--existing skip|update] [--lang zh-CN|en]
                                            import an Excel file as that user (the checks, writes and report
                                            of the import page; tables: departments, employees, products,
-                                           campaigns, leads, customers, contacts, follow-ups, opportunities)
+                                           campaigns, leads, customers, contacts, follow-ups, opportunities,
+                                           orders, payments)
+  crm import --revert JOB --as USERNAME    undo a committed import (its importer or an admin)
   crm --help                               this text
 
 Environment:
@@ -78,6 +85,8 @@ func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger) er
 		return withDB(ctx, func(db *postgres.DB) error { return seedDemo(ctx, db, out, log) })
 	case "import":
 		return importFile(ctx, rest, out)
+	case "gen":
+		return generate(ctx, rest, out)
 	case "demo":
 		if len(rest) == 0 || rest[0] != "purge" {
 			return errors.New("usage: crm demo purge")
@@ -231,6 +240,47 @@ func seedDemo(ctx context.Context, db *postgres.DB, out io.Writer, log *slog.Log
 	return nil
 }
 
+// generate fills the database with a generated data set (internal/gen):
+// every generated employee signs in with --password; the personas the
+// benchmarks use are listed at the end.
+func generate(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
+	customers := fs.Int("customers", 10000, "number of customers; the other tables scale with it")
+	seed := fs.Uint64("seed", 1, "seed of the generator (the same seed gives the same data)")
+	pw := fs.String("password", gen.Password, "password of every generated employee")
+	ifEmpty := fs.Bool("if-empty", false, "do nothing (and succeed) when the database holds business data already")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	hash, err := password.Hash(*pw)
+	if err != nil {
+		return err
+	}
+	return withDB(ctx, func(db *postgres.DB) error {
+		if err := db.Migrate(ctx, nil); err != nil {
+			return err
+		}
+		res, err := gen.Generate(ctx, db, gen.Config{Customers: *customers, Seed: *seed, PasswordHash: hash, Log: out})
+		if errors.Is(err, gen.ErrNotEmpty) && *ifEmpty {
+			fmt.Fprintln(out, "the database holds data already; nothing generated")
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		total := 0
+		for _, t := range res.Tables {
+			fmt.Fprintf(out, "  %-24s %10d rows\n", t.Table, t.Rows)
+			total += t.Rows
+		}
+		fmt.Fprintf(out, "generated %d rows in %s\nlogins (password %s):\n", total, res.Took.Round(time.Second), *pw)
+		for _, p := range gen.Personas {
+			fmt.Fprintf(out, "  %-8s %s\n", p.Username, p.Label)
+		}
+		return nil
+	})
+}
+
 // importFile runs an Excel import from the command line: the same checks,
 // writes and report as the import page, as the employee --as. --dry-run
 // checks and reports and writes nothing (not even the import job). The
@@ -246,6 +296,7 @@ func importFile(ctx context.Context, args []string, out io.Writer) error {
 	onError := fs.String("on-error", "block", "rows with errors: block (write nothing) or skip (write the rest)")
 	existing := fs.String("existing", "skip", "rows whose key exists: skip or update")
 	lang := fs.String("lang", "", "language of the report: zh-CN or en (default: from LANG)")
+	revert := fs.Int64("revert", 0, "undo the committed import job with this id")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -254,6 +305,12 @@ func importFile(ctx context.Context, args []string, out io.Writer) error {
 		if l = i18n.Parse(os.Getenv("LANG")); l == "" {
 			l = i18n.EN
 		}
+	}
+	if *revert != 0 {
+		if *as == "" {
+			return errors.New("usage: crm import --revert JOB --as USERNAME")
+		}
+		return revertImport(ctx, *revert, *as, l, out)
 	}
 	t := xlsx.TableByName(*table)
 	switch {
@@ -290,7 +347,7 @@ func importFile(ctx context.Context, args []string, out io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("--as %s: the employee is deactivated", *as)
 		}
-		im := &xlsx.Importer{DB: db, Limits: limits}
+		im := &xlsx.Importer{DB: db, Limits: limits, Progress: printProgress(l)}
 		fail := func(err error) error {
 			var fe *xlsx.FileError
 			if errors.As(err, &fe) {
@@ -337,6 +394,52 @@ func importFile(ctx context.Context, args []string, out io.Writer) error {
 			}
 			fmt.Fprintf(out, "initial passwords of %d new employees: %s (they must change them at first sign-in)\n", rep.Passwords, name)
 		}
+		return nil
+	})
+}
+
+// printProgress shows a commit's progress on the terminal (stderr), when
+// there is one: one line, rewritten.
+func printProgress(l i18n.Locale) func(postgres.ImportProgress) {
+	if st, err := os.Stderr.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return nil
+	}
+	return func(p postgres.ImportProgress) {
+		msg := i18n.T(l, "import.progress.check", p.Done, p.Total)
+		if p.Phase == postgres.ProgressWrite {
+			msg = i18n.T(l, "import.progress.write", p.Total)
+		}
+		fmt.Fprintf(os.Stderr, "\r\033[K%s", msg)
+		if p.Phase == postgres.ProgressWrite {
+			fmt.Fprintln(os.Stderr)
+		}
+	}
+}
+
+// revertImport undoes a committed import as the employee as, and prints
+// what it did — or every reason that holds it back.
+func revertImport(ctx context.Context, job int64, as string, l i18n.Locale, out io.Writer) error {
+	return withDB(ctx, func(db *postgres.DB) error {
+		creds, err := db.CredentialsByUsername(ctx, as)
+		if err != nil {
+			return fmt.Errorf("--as %s: no such employee", as)
+		}
+		u, err := db.LoadSessionUser(ctx, creds.Employee.ID, creds.SessionEpoch)
+		if err != nil {
+			return fmt.Errorf("--as %s: the employee is deactivated", as)
+		}
+		im := &xlsx.Importer{DB: db, Limits: xlsx.LimitsFromEnv()}
+		res, blockers, err := im.Revert(ctx, u.Actor, job)
+		if len(blockers) > 0 {
+			fmt.Fprintln(out, i18n.T(l, "import.revert_blocked"))
+			for _, b := range blockers {
+				fmt.Fprintln(out, "  "+xlsx.BlockerMessage(b, l))
+			}
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(out, i18n.T(l, "import.reverted", res.Deleted, res.Restored))
 		return nil
 	})
 }

@@ -78,15 +78,7 @@ func CampaignSortable(key string) bool {
 // FindCampaigns returns one page of the campaigns a may view that match f,
 // and their (capped) total. The permission condition is part of the SQL.
 func (db *DB) FindCampaigns(ctx context.Context, a crm.Actor, f CampaignFilter) ([]crm.Campaign, Total, error) {
-	var q query
-	q.scope(a, crm.ResCampaign, "c", f.Tab)
-	q.search("c.name", f.Query)
-	if f.Status != "" {
-		q.and("c.status = " + q.arg(string(f.Status)))
-	}
-	if f.TypeID != 0 {
-		q.and("c.type_id = " + q.arg(f.TypeID))
-	}
+	q := campaignQuery(a, f)
 	total, err := q.count(ctx, db, "FindCampaigns", "campaigns c")
 	if err != nil {
 		return nil, total, err
@@ -100,6 +92,21 @@ func (db *DB) FindCampaigns(ctx context.Context, a crm.Actor, f CampaignFilter) 
 	}
 	campaigns, err := pgx.CollectRows(rows, scanCampaign)
 	return campaigns, total, err
+}
+
+// campaignQuery builds the conditions of f for a (the list and its export):
+// the permission condition first, then the tab's and the filters'.
+func campaignQuery(a crm.Actor, f CampaignFilter) *query {
+	var q query
+	q.scope(a, crm.ResCampaign, "c", f.Tab)
+	q.search("c.name", f.Query)
+	if f.Status != "" {
+		q.and("c.status = " + q.arg(string(f.Status)))
+	}
+	if f.TypeID != 0 {
+		q.and("c.type_id = " + q.arg(f.TypeID))
+	}
+	return &q
 }
 
 // CampaignByID returns a campaign a may view; ENOTFOUND if it does not

@@ -57,12 +57,7 @@ var contactSorts = map[string]string{
 // FindContacts returns one page of the contacts a may view that match f,
 // and their (capped) total. The permission condition is part of the SQL.
 func (db *DB) FindContacts(ctx context.Context, a crm.Actor, f ContactFilter) ([]crm.Contact, Total, error) {
-	var q query
-	q.scope(a, crm.ResContact, "ct", f.Tab)
-	q.search("(ct.name || ' ' || ct.phone)", f.Query)
-	if f.CustomerID != 0 {
-		q.and("ct.customer_id = " + q.arg(f.CustomerID))
-	}
+	q := contactQuery(a, f)
 	total, err := q.count(ctx, db, "FindContacts", "contacts ct")
 	if err != nil {
 		return nil, total, err
@@ -76,6 +71,18 @@ func (db *DB) FindContacts(ctx context.Context, a crm.Actor, f ContactFilter) ([
 	}
 	contacts, err := pgx.CollectRows(rows, scanContact)
 	return contacts, total, err
+}
+
+// contactQuery builds the conditions of f for a (the list and its export):
+// the permission condition first, then the tab's and the filters'.
+func contactQuery(a crm.Actor, f ContactFilter) *query {
+	var q query
+	q.scope(a, crm.ResContact, "ct", f.Tab)
+	q.search("(ct.name || ' ' || ct.phone)", f.Query)
+	if f.CustomerID != 0 {
+		q.and("ct.customer_id = " + q.arg(f.CustomerID))
+	}
+	return &q
 }
 
 // ContactsOfCustomer returns the contacts of a customer that a may view

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -53,6 +52,7 @@ type CustomerFilter struct {
 	DepartmentID int64
 	CreatedFrom  *time.Time // inclusive day
 	CreatedTo    *time.Time // inclusive day
+	Due          string     // "today", "overdue": the dashboard's follow-up reminders (DueCondition)
 	Sort         string     // created, name, deal, next, last
 	Desc         bool
 	Page         Page
@@ -69,6 +69,24 @@ var customerSorts = map[string]string{
 // FindCustomers returns one page of the customers a may view that match f,
 // and their (capped) total. The permission condition is part of the SQL.
 func (db *DB) FindCustomers(ctx context.Context, a crm.Actor, f CustomerFilter) ([]crm.Customer, Total, error) {
+	q := customerQuery(a, f)
+	total, err := q.count(ctx, db, "FindCustomers", "customers c")
+	if err != nil {
+		return nil, total, err
+	}
+	p := f.Page.Norm()
+	order := orderBy(customerSorts, f.Sort, f.Desc, "c.created_at DESC, c.id DESC")
+	rows, err := db.Pool.Query(ctx, q.pageSQL("FindCustomers", "customers", "c", customerColumns, customerFrom, order, p), q.args.List...)
+	if err != nil {
+		return nil, total, err
+	}
+	customers, err := pgx.CollectRows(rows, scanCustomer)
+	return customers, total, err
+}
+
+// customerQuery builds the conditions of f for a (the list and its export):
+// the permission condition first, then the tab's and the filters'.
+func customerQuery(a crm.Actor, f CustomerFilter) *query {
 	var q query
 	q.scope(a, crm.ResCustomer, "c", f.Tab)
 	q.search("(c.name || ' ' || c.phone)", f.Query)
@@ -99,19 +117,10 @@ func (db *DB) FindCustomers(ctx context.Context, a crm.Actor, f CustomerFilter) 
 	if f.CreatedTo != nil {
 		q.and("c.created_at < " + q.arg(f.CreatedTo.AddDate(0, 0, 1)))
 	}
-	total, err := q.count(ctx, db, "FindCustomers", "customers c")
-	if err != nil {
-		return nil, total, err
+	if c := DueCondition(crm.ResCustomer, "c", f.Due, time.Now(), &q.args); c != "" {
+		q.and(c)
 	}
-	p := f.Page.Norm()
-	order := orderBy(customerSorts, f.Sort, f.Desc, "c.created_at DESC, c.id DESC")
-	rows, err := db.Pool.Query(ctx, `/* postgres.FindCustomers */ SELECT `+customerColumns+` FROM `+customerFrom+q.whereSQL()+
-		` ORDER BY `+order+` LIMIT `+strconv.Itoa(p.PerPage)+` OFFSET `+strconv.Itoa((p.Page-1)*p.PerPage), q.args.List...)
-	if err != nil {
-		return nil, total, err
-	}
-	customers, err := pgx.CollectRows(rows, scanCustomer)
-	return customers, total, err
+	return &q
 }
 
 // CustomerByID returns a customer a may view, with the ids of its

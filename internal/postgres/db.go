@@ -26,6 +26,18 @@ type DB struct {
 // plans are forced so that the planner sees each actor's real permission
 // parameters (a rep's few rows and a manager's third of the table want
 // different plans; a cached generic plan would serve one of them badly).
+//
+// Every query is therefore planned on every execution, and planning must be
+// cheap: join_collapse_limit = 1 keeps explicit JOINs in the order they are
+// written. The queries are written driving table first, then its lookups by
+// primary key (owner, department, options, campaign…), which is the plan
+// wanted; searching the orders of nine to eleven joined relations cost 5–50
+// ms of planning per query, ten to a hundred times the execution of a list
+// page at a million customers (docs/performance.md). How each table is read
+// (which index, bitmap or walk) is still planned per actor. JIT is off:
+// compiling a query costs tens of milliseconds, more than the index-driven
+// queries of a page take to run, and the planner's cost estimates of
+// large reports (the dashboard's) would otherwise turn it on.
 func Open(ctx context.Context, url string) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
@@ -35,6 +47,8 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		cfg.ConnConfig.RuntimeParams = map[string]string{}
 	}
 	cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	cfg.ConnConfig.RuntimeParams["join_collapse_limit"] = "1"
+	cfg.ConnConfig.RuntimeParams["jit"] = "off"
 	cfg.ConnConfig.RuntimeParams["timezone"] = "Asia/Shanghai"
 	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
 		cfg.ConnConfig.RuntimeParams["application_name"] = "crm"

@@ -106,37 +106,7 @@ var employeeSorts = map[string]string{
 // FindEmployees returns one page of employees and the total matching count.
 // There are hundreds of employees, not millions, so offset pages are fine.
 func (db *DB) FindEmployees(ctx context.Context, f EmployeeFilter) ([]crm.Employee, int, error) {
-	var where []string
-	var args []any
-	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
-	if q := crm.CleanText(f.Query); q != "" {
-		p := arg("%" + escapeLike(q) + "%")
-		where = append(where, fmt.Sprintf("(e.name ILIKE %[1]s OR e.username ILIKE %[1]s OR e.phone ILIKE %[1]s OR e.email ILIKE %[1]s)", p))
-	}
-	if f.DepartmentID != 0 {
-		where = append(where, "e.department_id = "+arg(f.DepartmentID))
-	}
-	if f.Role != "" {
-		where = append(where, "e.role = "+arg(string(f.Role)))
-	}
-	switch f.Active {
-	case "yes":
-		where = append(where, "e.active")
-	case "no":
-		where = append(where, "NOT e.active")
-	}
-	cond := ""
-	if len(where) > 0 {
-		cond = "WHERE " + strings.Join(where, " AND ")
-	}
-	order, ok := employeeSorts[f.Sort]
-	if !ok {
-		order = "e.id"
-	}
-	dir := "ASC"
-	if f.Desc {
-		dir = "DESC"
-	}
+	q := employeeQuery(f)
 	if f.PerPage <= 0 {
 		f.PerPage = 50
 	}
@@ -145,13 +115,13 @@ func (db *DB) FindEmployees(ctx context.Context, f EmployeeFilter) ([]crm.Employ
 	}
 	var total int
 	if err := db.Pool.QueryRow(ctx, `/* postgres.FindEmployees count */
-		SELECT count(*) FROM employees e LEFT JOIN departments d ON d.id = e.department_id `+cond, args...).Scan(&total); err != nil {
+		SELECT count(*) FROM employees e LEFT JOIN departments d ON d.id = e.department_id`+q.whereSQL(), q.args.List...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	limit, offset := arg(f.PerPage), arg((f.Page-1)*f.PerPage)
+	limit, offset := q.arg(f.PerPage), q.arg((f.Page-1)*f.PerPage)
 	rows, err := db.Pool.Query(ctx, `/* postgres.FindEmployees */
-		SELECT `+employeeColumns+` FROM employees e LEFT JOIN departments d ON d.id = e.department_id `+cond+`
-		ORDER BY `+order+` `+dir+` NULLS LAST, e.id `+dir+` LIMIT `+limit+` OFFSET `+offset, args...)
+		SELECT `+employeeColumns+` FROM employees e LEFT JOIN departments d ON d.id = e.department_id`+q.whereSQL()+`
+		ORDER BY `+employeeOrder(f)+` LIMIT `+limit+` OFFSET `+offset, q.args.List...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -165,6 +135,41 @@ func (db *DB) FindEmployees(ctx context.Context, f EmployeeFilter) ([]crm.Employ
 		out = append(out, e)
 	}
 	return out, total, rows.Err()
+}
+
+// employeeQuery builds the conditions of f (the list and its export).
+func employeeQuery(f EmployeeFilter) *query {
+	var q query
+	if text := crm.CleanText(f.Query); text != "" {
+		p := q.arg("%" + escapeLike(text) + "%")
+		q.and(fmt.Sprintf("(e.name ILIKE %[1]s OR e.username ILIKE %[1]s OR e.phone ILIKE %[1]s OR e.email ILIKE %[1]s)", p))
+	}
+	if f.DepartmentID != 0 {
+		q.and("e.department_id = " + q.arg(f.DepartmentID))
+	}
+	if f.Role != "" {
+		q.and("e.role = " + q.arg(string(f.Role)))
+	}
+	switch f.Active {
+	case "yes":
+		q.and("e.active")
+	case "no":
+		q.and("NOT e.active")
+	}
+	return &q
+}
+
+// employeeOrder is the ORDER BY of f (whitelisted; by id otherwise).
+func employeeOrder(f EmployeeFilter) string {
+	order, ok := employeeSorts[f.Sort]
+	if !ok {
+		order = "e.id"
+	}
+	dir := "ASC"
+	if f.Desc {
+		dir = "DESC"
+	}
+	return order + " " + dir + " NULLS LAST, e.id " + dir
 }
 
 // EmployeeOption is an employee in a picker.

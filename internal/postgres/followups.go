@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -46,6 +45,7 @@ type FollowUpFilter struct {
 	From          *time.Time // followed on or after this day
 	To            *time.Time // followed on or before this day
 	Due           bool       // next follow-up time has passed
+	DepartmentID  int64      // the dashboard's department filter
 	Sort          string     // followed, next
 	Desc          bool
 	Page          Page
@@ -58,6 +58,27 @@ var followUpSorts = map[string]string{
 
 // FindFollowUps returns one page of the follow-ups a may view.
 func (db *DB) FindFollowUps(ctx context.Context, a crm.Actor, f FollowUpFilter) ([]crm.FollowUp, Total, error) {
+	q := followUpQuery(a, f)
+	total, err := q.count(ctx, db, "FindFollowUps", "follow_ups f")
+	if err != nil {
+		return nil, total, err
+	}
+	p := f.Page.Norm()
+	if f.Sort == "" {
+		f.Sort, f.Desc = "followed", true
+	}
+	order := orderBy(followUpSorts, f.Sort, f.Desc, "f.followed_at DESC, f.id DESC")
+	rows, err := db.Pool.Query(ctx, q.pageSQL("FindFollowUps", "follow_ups", "f", followUpColumns, followUpFrom, order, p), q.args.List...)
+	if err != nil {
+		return nil, total, err
+	}
+	out, err := pgx.CollectRows(rows, scanFollowUp)
+	return out, total, err
+}
+
+// followUpQuery builds the conditions of f for a (the list and its export):
+// the permission condition first, then the tab's and the filters'.
+func followUpQuery(a crm.Actor, f FollowUpFilter) *query {
 	var q query
 	q.scope(a, crm.ResFollowUp, "f", f.Tab)
 	if f.MethodID != 0 {
@@ -84,22 +105,10 @@ func (db *DB) FindFollowUps(ctx context.Context, a crm.Actor, f FollowUpFilter) 
 	if f.Due {
 		q.and("f.next_at < now()")
 	}
-	total, err := q.count(ctx, db, "FindFollowUps", "follow_ups f")
-	if err != nil {
-		return nil, total, err
+	if f.DepartmentID != 0 {
+		q.and("f.department_id = " + q.arg(f.DepartmentID))
 	}
-	p := f.Page.Norm()
-	if f.Sort == "" {
-		f.Sort, f.Desc = "followed", true
-	}
-	rows, err := db.Pool.Query(ctx, `/* postgres.FindFollowUps */ SELECT `+followUpColumns+` FROM `+followUpFrom+q.whereSQL()+
-		` ORDER BY `+orderBy(followUpSorts, f.Sort, f.Desc, "f.followed_at DESC, f.id DESC")+
-		` LIMIT `+strconv.Itoa(p.PerPage)+` OFFSET `+strconv.Itoa((p.Page-1)*p.PerPage), q.args.List...)
-	if err != nil {
-		return nil, total, err
-	}
-	out, err := pgx.CollectRows(rows, scanFollowUp)
-	return out, total, err
+	return &q
 }
 
 // FollowUpsOf returns the latest 100 follow-ups of a lead (leadID) or a

@@ -10,21 +10,27 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/shopspring/decimal"
 
 	"crm/internal/crm"
 )
 
 // Import job statuses: a preview records the file and its report; a commit
-// writes the rows and marks the job committed (once).
+// writes the rows and marks the job committed (once); a revert undoes the
+// commit's writes and marks it reverted (once).
 const (
 	ImportPreviewed = "previewed"
 	ImportCommitted = "committed"
+	ImportReverted  = "reverted"
 )
 
 // ImportCounts are an import's row counts. At preview New and Update say
@@ -42,21 +48,47 @@ type ImportCounts struct {
 
 // ImportJob is one upload and what became of it.
 type ImportJob struct {
-	ID            int64
-	Table         string // the importable table's name (customers, …)
-	FileName      string
-	FileSize      int
-	Status        string // ImportPreviewed or ImportCommitted
-	OnError       string // block or skip
-	Existing      string // skip or update
-	Counts        ImportCounts
-	Report        []byte // the validation report (JSON written by internal/xlsx)
-	HasPasswords  bool   // an initial-password sheet waits for its one download
-	CreatedBy     int64
-	CreatedByName string
-	CreatedAt     time.Time
-	CommittedAt   *time.Time
+	ID             int64
+	Table          string // the importable table's name (customers, …)
+	FileName       string
+	FileSize       int
+	Status         string // ImportPreviewed, ImportCommitted or ImportReverted
+	OnError        string // block or skip
+	Existing       string // skip or update
+	Counts         ImportCounts
+	Report         []byte // the validation report (JSON written by internal/xlsx)
+	HasPasswords   bool   // an initial-password sheet waits for its one download
+	CreatedBy      int64
+	CreatedByName  string
+	CreatedAt      time.Time
+	CommittedAt    *time.Time
+	RevertedAt     *time.Time
+	RevertedByName string
+	Progress       ImportProgress
 }
+
+// ImportProgress is how far a running commit has got, as its process last
+// wrote it (SetImportProgress).
+type ImportProgress struct {
+	Phase string // "" when no commit runs; ProgressCheck, ProgressWrite
+	Done  int    // rows checked
+	Total int    // rows in the file
+	At    *time.Time
+	// Running is set while a commit runs (importRunning): a commit whose
+	// process died leaves its last phase behind, not running.
+	Running bool
+}
+
+// The phases of a commit: the rows are read, checked and staged, then
+// written by a few set-based statements.
+const (
+	ProgressCheck = "check"
+	ProgressWrite = "write"
+)
+
+// progressStale is how old a progress heartbeat may be before the commit
+// that wrote it is taken for dead.
+const progressStale = 20 * time.Second
 
 // NewImportJob is what a preview records.
 type NewImportJob struct {
@@ -69,20 +101,37 @@ type NewImportJob struct {
 	Report   []byte
 }
 
-const importJobColumns = `j.id, j.table_name, j.file_name, j.file_size, j.status, j.on_error, j.existing,
+var importJobColumns = `j.id, j.table_name, j.file_name, j.file_size, j.status, j.on_error, j.existing,
 	j.rows_total, j.rows_new, j.rows_update, j.rows_skip, j.rows_error, j.report, j.passwords IS NOT NULL,
-	j.created_by, coalesce(e.name, ''), j.created_at, j.committed_at`
+	j.created_by, coalesce(e.name, ''), j.created_at, j.committed_at,
+	j.reverted_at, coalesce((SELECT rv.name FROM employees rv WHERE rv.id = j.reverted_by), ''),
+	j.progress_phase, j.progress_done, j.progress_total, j.progress_at, ` + importRunning
+
+// importRunning says whether a commit of the job j is running: its
+// progress is set, its heartbeat fresh, and its transaction holds the
+// job's advisory lock (LockJob) — a commit whose process died holds none.
+var importRunning = `(j.progress_phase <> '' AND j.progress_at > now() - interval '` +
+	strconv.Itoa(int(progressStale/time.Second)) + ` seconds' AND EXISTS (
+	SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ` + strconv.Itoa(importLockClass) + `
+	AND l.objid = (j.id % 2147483648)::oid AND l.objsubid = 2
+	AND l.database = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())))`
 
 // importJobListColumns leave the report out: the history lists counts,
 // and a report may hold thousands of errors.
-var importJobListColumns = strings.Replace(importJobColumns, "j.report", "NULL::jsonb", 1)
+var importJobListColumns = strings.Replace(importJobColumns, "j.report,", "NULL::jsonb,", 1)
 
 func scanImportJob(r pgx.CollectableRow) (ImportJob, error) {
 	var j ImportJob
-	err := r.Scan(&j.ID, &j.Table, &j.FileName, &j.FileSize, &j.Status, &j.OnError, &j.Existing,
-		&j.Counts.Total, &j.Counts.New, &j.Counts.Update, &j.Counts.Skip, &j.Counts.Error, &j.Report, &j.HasPasswords,
-		&j.CreatedBy, &j.CreatedByName, &j.CreatedAt, &j.CommittedAt)
+	err := r.Scan(j.fields()...)
 	return j, err
+}
+
+// fields are the scan targets of importJobColumns.
+func (j *ImportJob) fields() []any {
+	return []any{&j.ID, &j.Table, &j.FileName, &j.FileSize, &j.Status, &j.OnError, &j.Existing,
+		&j.Counts.Total, &j.Counts.New, &j.Counts.Update, &j.Counts.Skip, &j.Counts.Error, &j.Report, &j.HasPasswords,
+		&j.CreatedBy, &j.CreatedByName, &j.CreatedAt, &j.CommittedAt, &j.RevertedAt, &j.RevertedByName,
+		&j.Progress.Phase, &j.Progress.Done, &j.Progress.Total, &j.Progress.At, &j.Progress.Running}
 }
 
 // importJobScope is who may view an import job: its importer; admins view
@@ -216,6 +265,7 @@ const (
 	RelCustomer   ImportRelation = "customer"   // by name, among the customers the importer may view
 	RelLead       ImportRelation = "lead"       // by name, among the leads the importer may view
 	RelProduct    ImportRelation = "product"    // by SKU
+	RelOrder      ImportRelation = "order"      // by number, among the orders the importer may view
 )
 
 // ImportMatch is what a look-up found for one name or key: how many
@@ -230,6 +280,15 @@ type ImportMatch struct {
 	CreatedBy    int64
 	Role         crm.Role // employees
 	Active       bool     // employees, products
+	// Orders: status, total and confirmed payments, and the customer with
+	// the copies of its owner and department; products: Amount is the list
+	// price.
+	Status               string
+	Amount               decimal.Decimal
+	Paid                 decimal.Decimal
+	CustomerID           int64
+	CustomerOwnerID      int64
+	CustomerDepartmentID int64
 }
 
 // ImportKey joins the parts of a key (text and ids) into the string that
@@ -246,6 +305,10 @@ func ImportKey(parts ...any) string {
 			b.WriteString(v)
 		case int64:
 			b.WriteString(strconv.FormatInt(v, 10))
+		case time.Time:
+			b.WriteString(v.Format(time.RFC3339Nano))
+		case decimal.Decimal:
+			b.WriteString(v.String())
 		default:
 			fmt.Fprint(&b, v)
 		}
@@ -277,9 +340,25 @@ type ImportTarget struct {
 	Owned    bool         // the table has owner_id, department_id and created_by (SPEC §2)
 	Keys     []string     // the columns matching existing records (none: every row is new)
 	Columns  []ImportColumn
-	// ExtraSet is added to the SET of updates (the opportunities' stage clock).
+	// ExtraSet is added to the SET of updates (the opportunities' stage
+	// clock); Restore names the columns it writes, so that a revert puts
+	// them back too.
 	ExtraSet string
+	Restore  []string
+	// Name is the SQL naming a record of the table (over the alias x), for
+	// the reasons a revert gives.
+	Name string
+	// Owns lists the tables whose rows are part of a record (an order's
+	// lines): they go with it on a revert and do not hold it back.
+	Owns []string
 }
+
+// Revertible reports whether an import into t can be reverted: its writes
+// are in the records' history (the business tables). Organisation tables
+// keep no history of their own — what changed since an import could not
+// be told — and imported employees may have signed in with their initial
+// passwords.
+func (t ImportTarget) Revertible() bool { return t.Resource != "" }
 
 func (t ImportTarget) column(name string) (ImportColumn, bool) {
 	for _, c := range t.Columns {
@@ -303,8 +382,14 @@ type ImportSession struct {
 	actor  crm.Actor
 	write  bool
 	staged bool
-	// updates counts the staged rows that update an existing record.
+	// updates counts the rows in the staging table that update an existing
+	// record; pending is set while it holds rows not written yet.
 	updates int
+	pending bool
+	// chunked is set once the chunk table exists; written sums what Write
+	// wrote chunk by chunk.
+	chunked bool
+	written ImportApplied
 }
 
 // RunImport runs fn in one import's transaction. A preview (write false)
@@ -320,6 +405,17 @@ func (db *DB) RunImport(ctx context.Context, a crm.Actor, write bool, fn func(s 
 		opts = pgx.TxOptions{IsoLevel: pgx.ReadCommitted, AccessMode: pgx.ReadWrite}
 	}
 	return pgx.BeginTxFunc(ctx, db.Pool, opts, func(tx pgx.Tx) error {
+		if write {
+			// A commit looks records up by key, a chunk at a time, in tables
+			// that grow under it faster than the planner's picture of them
+			// (an import into an empty table): a hash join would read the
+			// whole table for every chunk — quadratic in the file — where an
+			// index probe per key reads a few pages. Only for this
+			// transaction.
+			if _, err := tx.Exec(ctx, `/* postgres.RunImport plan */ SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off`); err != nil {
+				return err
+			}
+		}
 		return fn(&ImportSession{tx: tx, actor: a, write: write})
 	})
 }
@@ -343,10 +439,11 @@ func (s *ImportSession) Options(ctx context.Context) (map[crm.OptionKind][]crm.O
 }
 
 // Lookup finds the records of kind rel named by names (exact, trimmed
-// names; usernames in lower case), in one query: departments, employees
-// and products among all; campaigns, customers and leads among those the
-// importer may view (ViewScope), so that a name they may not view is
-// simply unknown. Names without a match are absent from the answer.
+// names; usernames in lower case; SKUs; order numbers), in one query:
+// departments, employees and products among all; campaigns, customers,
+// leads and orders among those the importer may view (ViewScope), so that
+// a name they may not view is simply unknown. Names without a match are
+// absent from the answer.
 func (s *ImportSession) Lookup(ctx context.Context, rel ImportRelation, names []string) (map[string]ImportMatch, error) {
 	out := make(map[string]ImportMatch, len(names))
 	if len(names) == 0 {
@@ -355,16 +452,25 @@ func (s *ImportSession) Lookup(ctx context.Context, rel ImportRelation, names []
 	var args Args
 	list := args.Add(names) + "::text[]"
 	var sql string
+	// Every branch answers the same columns: name, count, id, owner,
+	// department, creator, role, active, then the orders' and products'
+	// money (status, amount, paid, customer and its copies).
+	const none = `, '', 0::numeric, 0::numeric, 0::bigint, 0::bigint, 0::bigint`
 	switch rel {
 	case RelDepartment:
-		sql = `SELECT d.name, 1, d.id, 0::bigint, 0::bigint, 0::bigint, '', true
+		sql = `SELECT d.name, 1, d.id, 0::bigint, 0::bigint, 0::bigint, '', true` + none + `
 			FROM departments d WHERE d.name = ANY(` + list + `)`
 	case RelEmployee:
-		sql = `SELECT e.username, 1, e.id, 0::bigint, coalesce(e.department_id, 0), 0::bigint, e.role, e.active
+		sql = `SELECT e.username, 1, e.id, 0::bigint, coalesce(e.department_id, 0), 0::bigint, e.role, e.active` + none + `
 			FROM employees e WHERE e.username = ANY(` + list + `)`
 	case RelProduct:
-		sql = `SELECT p.sku, 1, p.id, 0::bigint, 0::bigint, coalesce(p.created_by, 0), '', p.active
+		sql = `SELECT p.sku, 1, p.id, 0::bigint, 0::bigint, coalesce(p.created_by, 0), '', p.active,
+			       '', p.list_price, 0::numeric, 0::bigint, 0::bigint, 0::bigint
 			FROM products p WHERE p.sku = ANY(` + list + `)`
+	case RelOrder:
+		sql = `SELECT o.number, 1, o.id, coalesce(o.owner_id, 0), coalesce(o.department_id, 0), o.created_by, '', true,
+			       o.status, o.total, o.paid_amount, o.customer_id, coalesce(o.customer_owner_id, 0), coalesce(o.customer_department_id, 0)
+			FROM orders o WHERE o.number = ANY(` + list + `) AND ` + ViewScope(s.actor, crm.ResOrder, "o", &args)
 	case RelCampaign, RelCustomer, RelLead:
 		table, res := "campaigns", crm.ResCampaign
 		if rel == RelCustomer {
@@ -373,7 +479,7 @@ func (s *ImportSession) Lookup(ctx context.Context, rel ImportRelation, names []
 			table, res = "leads", crm.ResLead
 		}
 		sql = `SELECT t.name, count(*), min(t.id), (array_agg(coalesce(t.owner_id, 0) ORDER BY t.id))[1],
-			       (array_agg(coalesce(t.department_id, 0) ORDER BY t.id))[1], (array_agg(t.created_by ORDER BY t.id))[1], '', true
+			       (array_agg(coalesce(t.department_id, 0) ORDER BY t.id))[1], (array_agg(t.created_by ORDER BY t.id))[1], '', true` + none + `
 			FROM ` + table + ` t WHERE t.name = ANY(` + list + `) AND ` + ViewScope(s.actor, res, "t", &args) + `
 			GROUP BY t.name`
 	default:
@@ -387,7 +493,8 @@ func (s *ImportSession) Lookup(ctx context.Context, rel ImportRelation, names []
 	for rows.Next() {
 		var name, role string
 		var m ImportMatch
-		if err := rows.Scan(&name, &m.N, &m.ID, &m.OwnerID, &m.DepartmentID, &m.CreatedBy, &role, &m.Active); err != nil {
+		if err := rows.Scan(&name, &m.N, &m.ID, &m.OwnerID, &m.DepartmentID, &m.CreatedBy, &role, &m.Active,
+			&m.Status, &m.Amount, &m.Paid, &m.CustomerID, &m.CustomerOwnerID, &m.CustomerDepartmentID); err != nil {
 			return nil, err
 		}
 		m.Role = crm.Role(role)
@@ -411,25 +518,34 @@ func (s *ImportSession) Existing(ctx context.Context, t ImportTarget, keys [][]a
 		if !ok {
 			return nil, fmt.Errorf("postgres: key column %s is not staged", name)
 		}
-		var arr any
+		k := "k" + strconv.Itoa(i)
+		kcols = append(kcols, "k."+k)
 		switch c.Type {
 		case "bigint":
 			v := make([]int64, len(keys))
 			for j, k := range keys {
 				v[j], _ = k[i].(int64)
 			}
-			arr = v
-		default:
+			arrays = append(arrays, args.Add(v)+"::bigint[]")
+			on = append(on, "x."+name+" = k."+k)
+		case "text":
 			v := make([]string, len(keys))
 			for j, k := range keys {
 				v[j], _ = k[i].(string)
 			}
-			arr = v
+			arrays = append(arrays, args.Add(v)+"::text[]")
+			on = append(on, "x."+name+" = k."+k)
+		default:
+			// Amounts and days go as the text ImportKey writes, compared
+			// typed and answered as sent, so that the answer's keys are the
+			// caller's.
+			v := make([]string, len(keys))
+			for j, k := range keys {
+				v[j] = ImportKey(k[i])
+			}
+			arrays = append(arrays, args.Add(v)+"::text[]")
+			on = append(on, "x."+name+" = k."+k+"::"+c.Type)
 		}
-		arrays = append(arrays, args.Add(arr)+"::"+c.Type+"[]")
-		k := "k" + strconv.Itoa(i)
-		kcols = append(kcols, "k."+k)
-		on = append(on, "x."+name+" = k."+k)
 	}
 	owned := "0::bigint, 0::bigint, 0::bigint"
 	if t.Owned {
@@ -480,28 +596,54 @@ func asInt64(v any) int64 {
 }
 
 // stagingTable is the temporary table the rows of an import are copied
-// into; it lives until the transaction ends.
-const stagingTable = "import_stage"
+// into; it lives until the transaction ends. chunkTable holds the rows of
+// one chunk that Write writes at once.
+const (
+	stagingTable = "import_stage"
+	chunkTable   = "import_chunk"
+)
 
-// Stage copies rows into the staging table (created on the first call):
-// each row is the file's row number, the id of the existing record it
-// updates (nil: a new record), then t.Columns in order. One COPY per call:
-// the caller stages a chunk of rows at a time.
-func (s *ImportSession) Stage(ctx context.Context, t ImportTarget, rows [][]any) error {
-	if !s.write {
-		return fmt.Errorf("postgres: staging in a read-only import")
+// createStaging creates a temporary table of t's staged rows: the file's
+// row number, the id of the existing record a row updates (nil: a new
+// record), then t.Columns in order.
+func (s *ImportSession) createStaging(ctx context.Context, t ImportTarget, name string) error {
+	defs := []string{"row_no integer NOT NULL", "id bigint"}
+	for _, c := range t.Columns {
+		defs = append(defs, c.Name+" "+c.Type)
 	}
+	_, err := s.tx.Exec(ctx, `/* postgres.ImportSession.createStaging */ CREATE TEMP TABLE `+name+
+		` (`+strings.Join(defs, ", ")+`) ON COMMIT DROP`)
+	return err
+}
+
+func stagedColumns(t ImportTarget) []string {
 	cols := []string{"row_no", "id"}
 	for _, c := range t.Columns {
 		cols = append(cols, c.Name)
 	}
-	if !s.staged {
-		defs := []string{"row_no integer NOT NULL", "id bigint"}
-		for _, c := range t.Columns {
-			defs = append(defs, c.Name+" "+c.Type)
+	return cols
+}
+
+func countUpdates(rows [][]any) int {
+	n := 0
+	for _, r := range rows {
+		if r[1] != nil {
+			n++
 		}
-		if _, err := s.tx.Exec(ctx, `/* postgres.ImportSession.Stage create */ CREATE TEMP TABLE `+stagingTable+
-			` (`+strings.Join(defs, ", ")+`) ON COMMIT DROP`); err != nil {
+	}
+	return n
+}
+
+// Stage copies rows into the staging table (created on the first call),
+// to be written by Apply: each row is the file's row number, the id of the
+// existing record it updates (nil: a new record), then t.Columns in order.
+// One COPY per call: the caller stages a chunk of rows at a time.
+func (s *ImportSession) Stage(ctx context.Context, t ImportTarget, rows [][]any) error {
+	if !s.write {
+		return fmt.Errorf("postgres: staging in a read-only import")
+	}
+	if !s.staged {
+		if err := s.createStaging(ctx, t, stagingTable); err != nil {
 			return err
 		}
 		s.staged = true
@@ -509,12 +651,74 @@ func (s *ImportSession) Stage(ctx context.Context, t ImportTarget, rows [][]any)
 	if len(rows) == 0 {
 		return nil
 	}
-	for _, r := range rows {
-		if r[1] != nil {
-			s.updates++
+	s.updates += countUpdates(rows)
+	s.pending = true
+	_, err := s.tx.CopyFrom(ctx, pgx.Identifier{stagingTable}, stagedColumns(t), pgx.CopyFromRows(rows))
+	return err
+}
+
+// chunkWise reports whether the rows of t are written chunk by chunk as
+// they are checked (Write), rather than all at the end: every table but
+// those whose writes need the whole file at once — the department tree,
+// the last-admin check, orders and payments with their figures.
+func (t ImportTarget) chunkWise() bool {
+	switch t.Table {
+	case "departments", "employees", "orders", "payments":
+		return false
+	}
+	return true
+}
+
+// wantsAll reports whether t's follow-up writes (importAfter) read every
+// staged row at the end.
+func (t ImportTarget) wantsAll() bool { return t.Table == "contacts" || t.Table == "follow_ups" }
+
+// Write stages a chunk of rows (as Stage) and, for most tables
+// (chunkWise), writes them at once — one COPY into the chunk table, one
+// INSERT … SELECT and one UPDATE … FROM, with their history, as Apply
+// does for the whole file — so that the database works on one chunk while
+// the caller reads and checks the next, and the writes are spread over
+// the import instead of all waiting for its end. Apply then runs the
+// table's follow-up writes and sums up. Everything stays in the one
+// transaction: a later error still rolls every chunk back.
+func (s *ImportSession) Write(ctx context.Context, t ImportTarget, jobID int64, rows [][]any) error {
+	if !t.chunkWise() {
+		return s.Stage(ctx, t, rows)
+	}
+	if !s.write {
+		return fmt.Errorf("postgres: writing in a read-only import")
+	}
+	if !s.staged && t.wantsAll() {
+		if err := s.Stage(ctx, t, nil); err != nil {
+			return err
 		}
 	}
-	_, err := s.tx.CopyFrom(ctx, pgx.Identifier{stagingTable}, cols, pgx.CopyFromRows(rows))
+	if len(rows) == 0 {
+		return nil
+	}
+	if !s.chunked {
+		if err := s.createStaging(ctx, t, chunkTable); err != nil {
+			return err
+		}
+		s.chunked = true
+	} else if _, err := s.tx.Exec(ctx, `/* postgres.ImportSession.Write truncate */ TRUNCATE `+chunkTable); err != nil {
+		return err
+	}
+	if _, err := s.tx.CopyFrom(ctx, pgx.Identifier{chunkTable}, stagedColumns(t), pgx.CopyFromRows(rows)); err != nil {
+		return err
+	}
+	n, err := s.insertStaged(ctx, t, jobID, chunkTable)
+	if err != nil {
+		return translate(err)
+	}
+	s.written.Inserted += n
+	if n, err = s.updateStaged(ctx, t, jobID, chunkTable, countUpdates(rows)); err != nil {
+		return translate(err)
+	}
+	s.written.Updated += n
+	if t.wantsAll() {
+		_, err = s.tx.Exec(ctx, `/* postgres.ImportSession.Write keep */ INSERT INTO `+stagingTable+` SELECT * FROM `+chunkTable)
+	}
 	return err
 }
 
@@ -524,28 +728,41 @@ func (s *ImportSession) Stage(ctx context.Context, t ImportTarget, rows [][]any)
 // entry per written record marked imported and naming the job (the hook
 // for reverting an import). Then the table's own follow-up writes run (the
 // department tree, primary contacts, the parents' follow-up times, the
-// last administrator check).
+// last administrator check). It counts what Write wrote before too.
 func (s *ImportSession) Apply(ctx context.Context, t ImportTarget, jobID int64) (ImportApplied, error) {
-	var res ImportApplied
+	res := s.written
 	if !s.staged {
 		if err := s.Stage(ctx, t, nil); err != nil {
 			return res, err
 		}
 	}
+	switch t.Table {
+	case "orders":
+		n, err := s.applyOrders(ctx, jobID)
+		return ImportApplied{Inserted: n}, err
+	case "payments":
+		n, err := s.applyPayments(ctx, jobID)
+		return ImportApplied{Inserted: n}, err
+	}
 	before, err := importBefore(ctx, s.tx, t)
 	if err != nil {
 		return res, err
 	}
-	if res.Inserted, err = s.insertStaged(ctx, t, jobID); err != nil {
-		return res, translate(err)
+	if s.pending {
+		n, err := s.insertStaged(ctx, t, jobID, stagingTable)
+		if err != nil {
+			return res, translate(err)
+		}
+		res.Inserted += n
+		if n, err = s.updateStaged(ctx, t, jobID, stagingTable, s.updates); err != nil {
+			return res, translate(err)
+		}
+		res.Updated += n
 	}
-	if res.Updated, err = s.updateStaged(ctx, t, jobID); err != nil {
-		return res, translate(err)
-	}
-	return res, importAfter(ctx, s.tx, t, before)
+	return res, s.importAfter(ctx, t, before, jobID)
 }
 
-func (s *ImportSession) insertStaged(ctx context.Context, t ImportTarget, jobID int64) (int, error) {
+func (s *ImportSession) insertStaged(ctx context.Context, t ImportTarget, jobID int64, from string) (int, error) {
 	var cols, vals []string
 	for _, c := range t.Columns {
 		if c.Insert {
@@ -561,7 +778,7 @@ func (s *ImportSession) insertStaged(ctx context.Context, t ImportTarget, jobID 
 	var n int
 	err := s.tx.QueryRow(ctx, `/* postgres.ImportSession.Apply insert `+t.Table+` */
 		WITH ins AS (INSERT INTO `+t.Table+` (`+strings.Join(cols, ", ")+`)
-		             SELECT `+strings.Join(vals, ", ")+` FROM `+stagingTable+` s WHERE s.id IS NULL ORDER BY s.row_no
+		             SELECT `+strings.Join(vals, ", ")+` FROM `+from+` s WHERE s.id IS NULL ORDER BY s.row_no
 		             RETURNING id)`+hist+`
 		SELECT count(*) FROM ins`, importHistoryArgs(t, s.actor, jobID)...).Scan(&n)
 	return n, err
@@ -574,13 +791,13 @@ func importHistoryArgs(t ImportTarget, a crm.Actor, jobID int64) []any {
 	return []any{string(t.Resource), a.ID, jobID}
 }
 
-func (s *ImportSession) updateStaged(ctx context.Context, t ImportTarget, jobID int64) (int, error) {
-	if s.updates == 0 {
+func (s *ImportSession) updateStaged(ctx context.Context, t ImportTarget, jobID int64, from string, updates int) (int, error) {
+	if updates == 0 {
 		return 0, nil
 	}
 	// The planner knows nothing of a fresh temporary table: give it the
 	// numbers before it joins the staged rows to the records.
-	if _, err := s.tx.Exec(ctx, `/* postgres.ImportSession.Apply analyze */ ANALYZE `+stagingTable); err != nil {
+	if _, err := s.tx.Exec(ctx, `/* postgres.ImportSession.Apply analyze */ ANALYZE `+from); err != nil {
 		return 0, err
 	}
 	var sets, olds, news []string
@@ -606,7 +823,7 @@ func (s *ImportSession) updateStaged(ctx context.Context, t ImportTarget, jobID 
 	where := `t.id = s.id AND ROW(` + strings.Join(olds, ", ") + `) IS DISTINCT FROM ROW(` + strings.Join(news, ", ") + `)`
 	if t.Resource == "" {
 		tag, err := s.tx.Exec(ctx, `/* postgres.ImportSession.Apply update `+t.Table+` */
-			UPDATE `+t.Table+` t SET `+set+` FROM `+stagingTable+` s WHERE `+where)
+			UPDATE `+t.Table+` t SET `+set+` FROM `+from+` s WHERE `+where)
 		return int(tag.RowsAffected()), err
 	}
 	// The history shows each changed field's old and new text: old from
@@ -630,18 +847,42 @@ func (s *ImportSession) updateStaged(ctx context.Context, t ImportTarget, jobID 
 		changes = `(SELECT coalesce(jsonb_agg(jsonb_build_object('f', v.f, 'o', v.o, 'n', v.n) ORDER BY v.i), '[]'::jsonb)
 			FROM (VALUES ` + strings.Join(values, ", ") + `) v(i, f, o, n) WHERE v.o IS DISTINCT FROM v.n)`
 	}
-	list := "t.id"
+	// And the typed values of every column written, before and after
+	// (history.import_values), for a revert.
+	list := "t.id, " + rawValues(t, "t") + " AS raw"
 	if len(disp) > 0 {
 		list += ", " + strings.Join(disp, ", ")
 	}
 	var n int
 	err := s.tx.QueryRow(ctx, `/* postgres.ImportSession.Apply update `+t.Table+` */
-		WITH old AS (SELECT `+list+` FROM `+t.Table+` t JOIN `+stagingTable+` s ON s.id = t.id),
-		     upd AS (UPDATE `+t.Table+` t SET `+set+` FROM `+stagingTable+` s WHERE `+where+` RETURNING `+list+`),
-		     h AS (INSERT INTO history (resource, record_id, actor_id, action, changes, imported, import_job_id)
-		           SELECT $1, u.id, $2, 'update', `+changes+`, true, $3 FROM upd u JOIN old o ON o.id = u.id)
+		WITH old AS (SELECT `+list+` FROM `+t.Table+` t JOIN `+from+` s ON s.id = t.id),
+		     upd AS (UPDATE `+t.Table+` t SET `+set+` FROM `+from+` s WHERE `+where+` RETURNING `+list+`),
+		     h AS (INSERT INTO history (resource, record_id, actor_id, action, changes, imported, import_job_id, import_values)
+		           SELECT $1, u.id, $2, 'update', `+changes+`, true, $3, jsonb_build_object('old', o.raw, 'new', u.raw)
+		           FROM upd u JOIN old o ON o.id = u.id)
 		SELECT count(*) FROM upd`, importHistoryArgs(t, s.actor, jobID)...).Scan(&n)
 	return n, err
+}
+
+// restoredColumns are the columns an update of t writes and a revert puts
+// back.
+func restoredColumns(t ImportTarget) []string {
+	var out []string
+	for _, c := range t.Columns {
+		if c.Update {
+			out = append(out, c.Name)
+		}
+	}
+	return append(out, t.Restore...)
+}
+
+// rawValues is a jsonb object of the restored columns of the row alias.
+func rawValues(t ImportTarget, alias string) string {
+	var parts []string
+	for _, c := range restoredColumns(t) {
+		parts = append(parts, "'"+c+"', "+alias+"."+c)
+	}
+	return "jsonb_build_object(" + strings.Join(parts, ", ") + ")"
 }
 
 // importBefore takes the locks a table's import needs before it writes:
@@ -664,11 +905,14 @@ func importBefore(ctx context.Context, tx pgx.Tx, t ImportTarget) (int, error) {
 //   - employees: at least one active admin remains;
 //   - contacts: a customer without a primary contact gets its oldest one;
 //   - follow-ups: the lead's or customer's last and next follow-up times
-//     move, and a 未跟进 lead becomes 跟进中.
+//     move, and a 未跟进 lead becomes 跟进中 — with an entry in the parent's
+//     history (imported, naming the job, with the values before and after,
+//     so that a revert can put back what nobody has changed since).
 //
 // The campaigns' and leads' figures follow from the statement triggers of
 // leads and customers.
-func importAfter(ctx context.Context, tx pgx.Tx, t ImportTarget, admins int) error {
+func (s *ImportSession) importAfter(ctx context.Context, t ImportTarget, admins int, jobID int64) error {
+	tx := s.tx
 	switch t.Table {
 	case "departments":
 		if _, err := tx.Exec(ctx, `/* postgres.importAfter department parents */
@@ -703,17 +947,37 @@ func importAfter(ctx context.Context, tx pgx.Tx, t ImportTarget, admins int) err
 			WHERE c.id = first.id`)
 		return err
 	case "follow_ups":
-		for _, p := range []struct{ table, col, status string }{
-			{"leads", "lead_id", `, status = CASE WHEN x.status = 'new' THEN 'following' ELSE x.status END`},
-			{"customers", "customer_id", ""},
+		for _, p := range []struct {
+			table, col, status string
+			res                crm.Resource
+		}{
+			{"leads", "lead_id", `CASE WHEN x.status = 'new' THEN 'following' ELSE x.status END`, crm.ResLead},
+			{"customers", "customer_id", "", crm.ResCustomer},
 		} {
+			set, raw := "", `'next_follow_up_at', x.next_follow_up_at`
+			changes := `jsonb_build_array(jsonb_build_object('f', 'next_follow_up_at',
+				'o', coalesce(to_char(o.next_follow_up_at, 'YYYY-MM-DD HH24:MI'), ''), 'n', coalesce(to_char(u.next_follow_up_at, 'YYYY-MM-DD HH24:MI'), '')))`
+			if p.status != "" {
+				set, raw = ", status = "+p.status, raw+`, 'status', x.status`
+				changes += ` || jsonb_build_array(jsonb_build_object('f', 'status', 'o', o.status, 'n', u.status))`
+			}
+			cols := "x.id, x.next_follow_up_at, jsonb_build_object(" + raw + ") AS raw"
+			if p.status != "" {
+				cols += ", x.status"
+			}
 			if _, err := tx.Exec(ctx, `/* postgres.importAfter follow-up parents */
-				UPDATE `+p.table+` x SET last_follow_up_at = greatest(x.last_follow_up_at, f.last),
-				       next_follow_up_at = coalesce(f.next, x.next_follow_up_at)`+p.status+`
-				FROM (SELECT s.`+p.col+` AS parent, max(s.followed_at) AS last,
-				             (array_agg(s.next_at ORDER BY s.followed_at DESC))[1] AS next
-				      FROM `+stagingTable+` s WHERE s.id IS NULL AND s.`+p.col+` IS NOT NULL GROUP BY s.`+p.col+`) f
-				WHERE x.id = f.parent`); err != nil {
+				WITH f AS (SELECT s.`+p.col+` AS parent, max(s.followed_at) AS last,
+				                  (array_agg(s.next_at ORDER BY s.followed_at DESC))[1] AS next
+				           FROM `+stagingTable+` s WHERE s.id IS NULL AND s.`+p.col+` IS NOT NULL GROUP BY s.`+p.col+`),
+				     o AS (SELECT `+cols+` FROM `+p.table+` x JOIN f ON f.parent = x.id),
+				     u AS (UPDATE `+p.table+` x SET last_follow_up_at = greatest(x.last_follow_up_at, f.last),
+				                  next_follow_up_at = coalesce(f.next, x.next_follow_up_at)`+set+`
+				           FROM f WHERE x.id = f.parent RETURNING `+cols+`)
+				INSERT INTO history (resource, record_id, actor_id, action, changes, imported, import_job_id, import_values)
+				SELECT $1, u.id, $2, 'update', (SELECT coalesce(jsonb_agg(c), '[]') FROM jsonb_array_elements(`+changes+`) c
+				                                WHERE c->>'o' <> c->>'n'),
+				       true, $3, jsonb_build_object('old', o.raw, 'new', u.raw)
+				FROM u JOIN o ON o.id = u.id WHERE u.raw <> o.raw`, string(p.res), s.actor.ID, jobID); err != nil {
 				return err
 			}
 		}
@@ -721,36 +985,596 @@ func importAfter(ctx context.Context, tx pgx.Tx, t ImportTarget, admins int) err
 	return nil
 }
 
-// LockJob locks an import job a may view for its commit and returns it
-// with its file; ENOTFOUND otherwise. The row lock orders two commits of
-// the same job: the second finds it committed.
+// importLockClass is the first key of the advisory locks that hold an
+// import job while it is committed or reverted (the second is its id).
+const importLockClass = 4711
+
+// LockJob takes an import job a may view for its commit or its revert and
+// returns it with its file; ENOTFOUND when a may not view it, ECONFLICT
+// "import.running" while another commit or revert of the job runs. The
+// hold is a transaction-level advisory lock, not a row lock: the job's row
+// stays free for the progress that SetImportProgress writes from another
+// connection while this transaction runs, and the lock goes with the
+// transaction however it ends (the connection dropped, the process
+// killed). Of two commits of the same job the second is refused, or finds
+// the job committed.
 func (s *ImportSession) LockJob(ctx context.Context, id int64) (ImportJob, []byte, error) {
 	var args Args
 	cond := "j.id = " + args.Add(id) + " AND " + importJobScope(s.actor, "j", &args)
 	rows, err := s.tx.Query(ctx, `/* postgres.ImportSession.LockJob */ SELECT `+importJobColumns+`, j.file
-		FROM import_jobs j LEFT JOIN employees e ON e.id = j.created_by WHERE `+cond+` FOR UPDATE OF j`, args.List...)
+		FROM import_jobs j LEFT JOIN employees e ON e.id = j.created_by WHERE `+cond, args.List...)
 	if err != nil {
 		return ImportJob{}, nil, err
 	}
 	var file []byte
 	j, err := pgx.CollectExactlyOneRow(rows, func(r pgx.CollectableRow) (ImportJob, error) {
 		var j ImportJob
-		err := r.Scan(&j.ID, &j.Table, &j.FileName, &j.FileSize, &j.Status, &j.OnError, &j.Existing,
-			&j.Counts.Total, &j.Counts.New, &j.Counts.Update, &j.Counts.Skip, &j.Counts.Error, &j.Report, &j.HasPasswords,
-			&j.CreatedBy, &j.CreatedByName, &j.CreatedAt, &j.CommittedAt, &file)
+		err := r.Scan(append(j.fields(), &file)...)
 		return j, err
 	})
-	return j, file, translate(err)
+	if err != nil {
+		return j, nil, translate(err)
+	}
+	var got bool
+	if err := s.tx.QueryRow(ctx, `/* postgres.ImportSession.LockJob lock */ SELECT pg_try_advisory_xact_lock($1, $2)`,
+		int32(importLockClass), int32(id%(1<<31))).Scan(&got); err != nil {
+		return j, nil, err
+	}
+	if !got {
+		return j, nil, crm.Errorf(crm.ECONFLICT, "import.running")
+	}
+	// Read again under the lock: a commit that held it has ended now.
+	if err := s.tx.QueryRow(ctx, `/* postgres.ImportSession.LockJob status */ SELECT status FROM import_jobs WHERE id = $1`,
+		id).Scan(&j.Status); err != nil {
+		return j, nil, translate(err)
+	}
+	return j, file, nil
 }
 
 // FinishJob marks a job committed with the commit's choices, counts and
 // report, and keeps the initial-password sheet (nil: none) for its one
 // download.
+// ECONFLICT "import.already_committed" when it is no preview any more. The
+// caller has stopped writing its progress: this clears it.
 func (s *ImportSession) FinishJob(ctx context.Context, id int64, onError, existing string, c ImportCounts, report, passwords []byte) error {
-	_, err := s.tx.Exec(ctx, `/* postgres.ImportSession.FinishJob */
+	tag, err := s.tx.Exec(ctx, `/* postgres.ImportSession.FinishJob */
 		UPDATE import_jobs SET status = 'committed', on_error = $2, existing = $3, rows_total = $4, rows_new = $5,
 		       rows_update = $6, rows_skip = $7, rows_error = $8, report = $9, passwords = $10,
-		       committed_at = now(), updated_at = now()
-		WHERE id = $1`, id, onError, existing, c.Total, c.New, c.Update, c.Skip, c.Error, report, passwords)
+		       committed_at = now(), updated_at = now(),
+		       progress_phase = '', progress_done = $4, progress_total = $4, progress_at = now()
+		WHERE id = $1 AND status = 'previewed'`, id, onError, existing, c.Total, c.New, c.Update, c.Skip, c.Error, report, passwords)
+	if err == nil && tag.RowsAffected() == 0 {
+		return crm.Errorf(crm.ECONFLICT, "import.already_committed")
+	}
+	return err
+}
+
+// SetImportProgress records how far the commit of job id has got (phase
+// "" when it has ended). It runs on a connection of its own, outside the
+// commit's transaction, so that every instance sees it at once; the commit
+// holds no lock on the job's row until its last statement (LockJob).
+func (db *DB) SetImportProgress(ctx context.Context, id int64, phase string, done, total int) error {
+	_, err := db.Pool.Exec(ctx, `/* postgres.SetImportProgress */
+		UPDATE import_jobs SET progress_phase = $2, progress_done = $3, progress_total = $4, progress_at = now()
+		WHERE id = $1`, id, phase, done, total)
+	return err
+}
+
+// ImportJobProgress returns the status and progress of a job a may view
+// (ENOTFOUND otherwise), without its report: the progress bar polls it.
+func (db *DB) ImportJobProgress(ctx context.Context, a crm.Actor, id int64) (string, ImportProgress, error) {
+	var args Args
+	cond := "j.id = " + args.Add(id) + " AND " + importJobScope(a, "j", &args)
+	var status string
+	var p ImportProgress
+	err := db.Pool.QueryRow(ctx, `/* postgres.ImportJobProgress */
+		SELECT j.status, j.progress_phase, j.progress_done, j.progress_total, j.progress_at, `+importRunning+`
+		FROM import_jobs j WHERE `+cond, args.List...).Scan(&status, &p.Phase, &p.Done, &p.Total, &p.At, &p.Running)
+	return status, p, translate(err)
+}
+
+// Orders and payments (imported history, admin only). An order arrives as
+// its lines, staged one row each with the order's own columns repeated
+// (position 1 carries them for the order); a payment as one row.
+
+// applyOrders writes the staged new orders with their lines and history,
+// as CreateOrder would, with the status the file gives (草稿 or 已通过):
+//   - the customers of approved orders are locked first (the lock order
+//     of the approval workflow), then their 成交金额, 成交次数 and stage
+//     move exactly as addDeal moves them, one 'deal' history entry per
+//     customer; the triggers carry the change on to campaigns and leads;
+//   - an approved order is decided by the importer on its sign date (the
+//     day its deal counts on the dashboards), or now without one;
+//   - the file's numbers are kept; a number of the CRM's own form
+//     (DD-2026-00042) moves the year's DD counter past it, so that the CRM
+//     never hands it out again.
+//
+// It returns the number of lines written.
+func (s *ImportSession) applyOrders(ctx context.Context, jobID int64) (int, error) {
+	if _, err := s.tx.Exec(ctx, `/* postgres.applyOrders lock customers */
+		SELECT 1 FROM customers WHERE id IN (SELECT s.customer_id FROM `+stagingTable+` s
+		                                     WHERE s.id IS NULL AND s.position = 1 AND s.status = 'approved')
+		ORDER BY id FOR NO KEY UPDATE`); err != nil {
+		return 0, err
+	}
+	var lines int
+	err := s.tx.QueryRow(ctx, `/* postgres.applyOrders */
+		WITH ins AS (
+		         INSERT INTO orders (number, customer_id, sign_date, status, total, notes, owner_id, department_id, created_by,
+		                             customer_owner_id, customer_department_id, decided_by, decided_at)
+		         SELECT s.number, s.customer_id, s.sign_date, s.status, s.total, s.notes, s.owner_id, s.department_id, s.created_by,
+		                s.customer_owner_id, s.customer_department_id,
+		                CASE WHEN s.status = 'approved' THEN $2::bigint END,
+		                CASE WHEN s.status = 'approved' THEN coalesce(s.sign_date::timestamp AT TIME ZONE $4, now()) END
+		         FROM `+stagingTable+` s WHERE s.id IS NULL AND s.position = 1 ORDER BY s.row_no
+		         RETURNING id, number, status, total),
+		     ln AS (
+		         INSERT INTO order_lines (order_id, position, product_id, unit_price, discount, quantity, subtotal)
+		         SELECT ins.id, s.position, s.product_id, s.unit_price, s.discount, s.quantity, s.subtotal
+		         FROM `+stagingTable+` s JOIN ins ON ins.number = s.number WHERE s.id IS NULL
+		         RETURNING 1),
+		     h AS (
+		         INSERT INTO history (resource, record_id, actor_id, action, changes, imported, import_job_id)
+		         SELECT $1, ins.id, $2, 'create', jsonb_build_array(
+		                    jsonb_build_object('f', 'doc_number', 'o', '', 'n', ins.number),
+		                    jsonb_build_object('f', 'doc_total', 'o', '', 'n', ins.total::text),
+		                    jsonb_build_object('f', 'order_status', 'o', '', 'n', ins.status)), true, $3
+		         FROM ins)
+		SELECT count(*) FROM ln`, string(crm.ResOrder), s.actor.ID, jobID, crm.Zone.String()).Scan(&lines)
+	if err != nil {
+		return 0, translate(err)
+	}
+	if _, err := s.tx.Exec(ctx, `/* postgres.applyOrders deals */
+		WITH d AS (SELECT s.customer_id, sum(s.total) AS amount, count(*) AS n FROM `+stagingTable+` s
+		           WHERE s.id IS NULL AND s.position = 1 AND s.status = 'approved' GROUP BY s.customer_id),
+		     o AS (SELECT c.id, c.deal_amount, c.deal_count, c.stage FROM customers c JOIN d ON d.customer_id = c.id),
+		     u AS (UPDATE customers c SET deal_amount = c.deal_amount + d.amount, deal_count = c.deal_count + d.n, stage = 'won'
+		           FROM d WHERE c.id = d.customer_id RETURNING c.id, c.deal_amount, c.deal_count, c.stage)
+		INSERT INTO history (resource, record_id, actor_id, action, changes, imported, import_job_id)
+		SELECT $1, u.id, $2, 'deal', `+dealChanges+`, true, $3 FROM u JOIN o ON o.id = u.id`,
+		string(crm.ResCustomer), s.actor.ID, jobID); err != nil {
+		return 0, translate(err)
+	}
+	_, err = s.tx.Exec(ctx, `/* postgres.applyOrders counters */
+		INSERT INTO doc_counters (kind, year, last)
+		SELECT $1, m[1]::int, max(m[2]::int)
+		FROM (SELECT regexp_match(s.number, '^`+orderDoc.kind+`-([0-9]{4})-([0-9]{1,9})$') AS m
+		      FROM `+stagingTable+` s WHERE s.id IS NULL AND s.position = 1) x
+		WHERE m IS NOT NULL GROUP BY m[1]
+		ON CONFLICT (kind, year) DO UPDATE SET last = greatest(doc_counters.last, excluded.last)`, orderDoc.kind)
+	return lines, err
+}
+
+// dealChanges is the history of a customer's deal figures moving from o to
+// u (crm.Diff of addDeal: only what changed).
+const dealChanges = `(SELECT coalesce(jsonb_agg(c ORDER BY i), '[]') FROM (VALUES
+	(1, jsonb_build_object('f', 'deal_amount', 'o', o.deal_amount::text, 'n', u.deal_amount::text)),
+	(2, jsonb_build_object('f', 'deal_count', 'o', o.deal_count::text, 'n', u.deal_count::text)),
+	(3, jsonb_build_object('f', 'stage', 'o', o.stage, 'n', u.stage))) v(i, c) WHERE c->>'o' <> c->>'n')`
+
+// applyPayments writes the staged new payments with their history, as
+// CreatePayment would, confirmed or not as the file says. Confirmed ones
+// are confirmed by the importer on their payment day and move their
+// order's 已回款金额 and their customer's 回款金额 as confirmMoney does,
+// under the same locks (the customers, then the orders); the confirmed
+// payments of an order may not pass its total — ECONFLICT
+// "import.payments_exceed" naming the order (the file was checked, but the
+// order may have been paid meanwhile) — and go only against approved
+// orders. It returns the number of payments written.
+func (s *ImportSession) applyPayments(ctx context.Context, jobID int64) (int, error) {
+	const confirmed = `SELECT s.order_id, s.customer_id, s.amount FROM ` + stagingTable + ` s WHERE s.id IS NULL AND s.confirmed`
+	if _, err := s.tx.Exec(ctx, `/* postgres.applyPayments lock customers */
+		SELECT 1 FROM customers WHERE id IN (SELECT customer_id FROM (`+confirmed+`) c) ORDER BY id FOR NO KEY UPDATE`); err != nil {
+		return 0, err
+	}
+	if _, err := s.tx.Exec(ctx, `/* postgres.applyPayments lock orders */
+		SELECT 1 FROM orders WHERE id IN (SELECT s.order_id FROM `+stagingTable+` s WHERE s.id IS NULL) ORDER BY id FOR NO KEY UPDATE`); err != nil {
+		return 0, err
+	}
+	var number string
+	var left decimal.Decimal
+	err := s.tx.QueryRow(ctx, `/* postgres.applyPayments check */
+		SELECT o.number, o.total - o.paid_amount FROM orders o
+		JOIN (SELECT order_id, sum(amount) AS amount FROM (`+confirmed+`) c GROUP BY order_id) d ON d.order_id = o.id
+		WHERE o.paid_amount + d.amount > o.total
+		UNION ALL
+		SELECT o.number, 0 FROM orders o WHERE o.id IN (SELECT s.order_id FROM `+stagingTable+` s WHERE s.id IS NULL)
+		  AND o.status <> 'approved'
+		LIMIT 1`).Scan(&number, &left)
+	switch {
+	case err == nil:
+		return 0, crm.Errorf(crm.ECONFLICT, "import.payments_exceed", number, crm.FormatMoney(left))
+	case !errors.Is(err, pgx.ErrNoRows):
+		return 0, err
+	}
+	var n int
+	err = s.tx.QueryRow(ctx, `/* postgres.applyPayments */
+		WITH ins AS (
+		         INSERT INTO payments (order_id, customer_id, amount, paid_on, method, notes, confirmed, confirmed_by, confirmed_at,
+		                               owner_id, department_id, created_by, customer_owner_id, customer_department_id)
+		         SELECT s.order_id, s.customer_id, s.amount, s.paid_on, s.method, s.notes, s.confirmed,
+		                CASE WHEN s.confirmed THEN $2::bigint END,
+		                CASE WHEN s.confirmed THEN s.paid_on::timestamp AT TIME ZONE $4 END,
+		                s.owner_id, s.department_id, s.created_by, s.customer_owner_id, s.customer_department_id
+		         FROM `+stagingTable+` s WHERE s.id IS NULL ORDER BY s.row_no
+		         RETURNING id, amount, confirmed),
+		     h AS (
+		         INSERT INTO history (resource, record_id, actor_id, action, changes, imported, import_job_id)
+		         SELECT $1, ins.id, $2, a.action, jsonb_build_array(jsonb_build_object('f', 'payment_amount',
+		                'o', '', 'n', ins.amount::text)), true, $3
+		         FROM ins CROSS JOIN LATERAL (VALUES ('create', true), ('confirm', ins.confirmed)) a(action, keep) WHERE a.keep)
+		SELECT count(*) FROM ins`, string(crm.ResPayment), s.actor.ID, jobID, crm.Zone.String()).Scan(&n)
+	if err != nil {
+		return 0, translate(err)
+	}
+	for _, fig := range []struct{ table, key string }{{"orders", "order_id"}, {"customers", "customer_id"}} {
+		if _, err := s.tx.Exec(ctx, `/* postgres.applyPayments figures */
+			UPDATE `+fig.table+` x SET paid_amount = x.paid_amount + d.amount
+			FROM (SELECT `+fig.key+` AS id, sum(amount) AS amount FROM (`+confirmed+`) c GROUP BY `+fig.key+`) d
+			WHERE x.id = d.id`); err != nil {
+			return 0, importCheckError(err)
+		}
+	}
+	return n, nil
+}
+
+// importCheckError turns the orders' check of paid amounts into the
+// message of a payment import that would pass an order's total.
+func importCheckError(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.ConstraintName == "orders_paid_within_total" {
+		return crm.Errorf(crm.ECONFLICT, "import.payments_exceed_any")
+	}
+	return err
+}
+
+// Reverting an import (撤销导入).
+
+// ImportBlocker is one reason an import cannot be reverted: a record it
+// wrote (Record names it) that something since depends on, or that has
+// changed since.
+type ImportBlocker struct {
+	Record string
+	// Kind says which: BlockDependents (Count records of Table refer to
+	// it), BlockChanged (it changed since: last by Actor at At with Action,
+	// a history action — by import Job when that is not 0; no Action when
+	// the import predates reverts and kept no values to put back).
+	Kind   string
+	Table  string
+	Count  int
+	Action string
+	Actor  string
+	At     *time.Time
+	Job    int64
+}
+
+// The kinds of ImportBlocker.
+const (
+	BlockDependents = "dependents"
+	BlockChanged    = "changed"
+)
+
+// maxBlockers bounds the reasons a refused revert gives.
+const maxBlockers = 50
+
+// ImportRevert says what a revert did.
+type ImportRevert struct {
+	Deleted  int // records the import created, removed
+	Restored int // records the import updated, put back
+}
+
+// revertTable and restoreTable hold the records a revert removes and puts
+// back, for the transaction.
+const (
+	revertTable  = "import_revert"
+	restoreTable = "import_restore"
+)
+
+// Revert undoes what the import job wrote into t, in the session's
+// transaction: the records it created are removed (with a 'delete' entry
+// in their history) and those it updated get back the values they had
+// (history.import_values "old"; an 'import_revert' entry) — unless
+// something holds it back, and then nothing is written and every reason
+// is returned (at most maxBlockers): a record created since that refers to
+// one of the import's records (any foreign key, found in the catalogue, so
+// that tables added later count too; rows of t.Owns excepted); a created
+// record changed since (an entry in its history not from this import); an
+// updated record whose values are no longer those the import wrote.
+// Records deleted since are left out. The records are locked first, so
+// that nothing can come to depend on them while the revert runs. The
+// figures follow: the triggers move the campaigns' and leads', and the
+// table's own revert moves the customers' deal figures (orders), the
+// orders' and customers' paid amounts (payments), the customers' primary
+// contacts (contacts) and the parents' follow-up times (follow-ups).
+func (s *ImportSession) Revert(ctx context.Context, t ImportTarget, jobID int64) (ImportRevert, []ImportBlocker, error) {
+	var res ImportRevert
+	if !t.Revertible() {
+		return res, nil, crm.Errorf(crm.ECONFLICT, "import.revert_unsupported")
+	}
+	if !s.write {
+		return res, nil, fmt.Errorf("postgres: reverting in a read-only import")
+	}
+	tbl, name := pgx.Identifier{t.Table}.Sanitize(), t.Name
+	if name == "" {
+		name = "x.id::text"
+	}
+	res0 := string(t.Resource)
+	// Nothing grows under a revert, and its temporary tables are analysed:
+	// the planner may join as it likes again (see RunImport).
+	if _, err := s.tx.Exec(ctx, `/* postgres.ImportSession.Revert plan */ SET LOCAL enable_hashjoin = on; SET LOCAL enable_mergejoin = on`); err != nil {
+		return res, nil, err
+	}
+	for _, q := range []string{
+		`CREATE TEMP TABLE ` + revertTable + ` (id bigint PRIMARY KEY, hist bigint NOT NULL) ON COMMIT DROP`,
+		`CREATE TEMP TABLE ` + restoreTable + ` (id bigint PRIMARY KEY, hist bigint NOT NULL) ON COMMIT DROP`,
+	} {
+		if _, err := s.tx.Exec(ctx, `/* postgres.ImportSession.Revert temp */ `+q); err != nil {
+			return res, nil, err
+		}
+	}
+	// The records, locked in id order (the live ones: those deleted since
+	// are gone already).
+	for _, k := range []struct{ into, action string }{{revertTable, "create"}, {restoreTable, "update"}} {
+		if _, err := s.tx.Exec(ctx, `/* postgres.ImportSession.Revert records */
+			INSERT INTO `+k.into+` (id, hist)
+			SELECT x.id, h.id FROM history h JOIN `+tbl+` x ON x.id = h.record_id
+			WHERE h.import_job_id = $1 AND h.resource = $2 AND h.action = $3
+			ORDER BY x.id FOR UPDATE OF x`, jobID, res0, k.action); err != nil {
+			return res, nil, err
+		}
+		if _, err := s.tx.Exec(ctx, `/* postgres.ImportSession.Revert analyze */ ANALYZE `+k.into); err != nil {
+			return res, nil, err
+		}
+	}
+	blockers, err := s.revertBlockers(ctx, t, jobID, tbl, name)
+	if err != nil || len(blockers) > 0 {
+		return res, blockers, err
+	}
+	if err := s.revertBefore(ctx, t, jobID); err != nil {
+		return res, nil, err
+	}
+	parents, err := s.revertParents(ctx, t)
+	if err != nil {
+		return res, nil, err
+	}
+	// Put back the updated records.
+	cols := restoredColumns(t)
+	var olds []string
+	for _, c := range cols {
+		olds = append(olds, "o."+c)
+	}
+	if len(cols) > 0 {
+		if err := s.tx.QueryRow(ctx, `/* postgres.ImportSession.Revert restore `+t.Table+` */
+			WITH upd AS (
+			         UPDATE `+tbl+` x SET (`+strings.Join(cols, ", ")+`) = ROW(`+strings.Join(olds, ", ")+`), updated_at = now()
+			         FROM `+restoreTable+` r JOIN history h ON h.id = r.hist
+			              CROSS JOIN LATERAL jsonb_populate_record(NULL::`+tbl+`, h.import_values->'old') o
+			         WHERE x.id = r.id
+			         RETURNING x.id, r.hist),
+			     hi AS (
+			         INSERT INTO history (resource, record_id, actor_id, action, changes, imported, import_job_id)
+			         SELECT $1, u.id, $2, 'import_revert',
+			                (SELECT coalesce(jsonb_agg(jsonb_build_object('f', c->>'f', 'o', c->>'n', 'n', c->>'o')), '[]')
+			                 FROM jsonb_array_elements(h.changes) c), true, $3
+			         FROM upd u JOIN history h ON h.id = u.hist)
+			SELECT count(*) FROM upd`, res0, s.actor.ID, jobID).Scan(&res.Restored); err != nil {
+			return res, nil, translate(err)
+		}
+	}
+	// Remove the created ones.
+	if err := s.tx.QueryRow(ctx, `/* postgres.ImportSession.Revert delete `+t.Table+` */
+		WITH del AS (DELETE FROM `+tbl+` x USING `+revertTable+` r WHERE x.id = r.id RETURNING x.id),
+		     hi AS (INSERT INTO history (resource, record_id, actor_id, action, changes, imported, import_job_id)
+		            SELECT $1, del.id, $2, 'delete', '[]', true, $3 FROM del)
+		SELECT count(*) FROM del`, res0, s.actor.ID, jobID).Scan(&res.Deleted); err != nil {
+		return res, nil, translate(err)
+	}
+	return res, nil, s.revertAfter(ctx, t, jobID, parents)
+}
+
+// revertBlockers finds what holds a revert back (see Revert).
+func (s *ImportSession) revertBlockers(ctx context.Context, t ImportTarget, jobID int64, tbl, name string) ([]ImportBlocker, error) {
+	var out []ImportBlocker
+	collect := func(sql string, args ...any) error {
+		if len(out) >= maxBlockers {
+			return nil
+		}
+		rows, err := s.tx.Query(ctx, sql+` LIMIT `+strconv.Itoa(maxBlockers-len(out)), args...)
+		if err != nil {
+			return err
+		}
+		list, err := pgx.CollectRows(rows, pgx.RowToStructByPos[ImportBlocker])
+		out = append(out, list...)
+		return err
+	}
+	// Records created since that refer to the created ones, through every
+	// single-column foreign key onto the table.
+	rows, err := s.tx.Query(ctx, `/* postgres.ImportSession.Revert foreign keys */
+		SELECT c.conrelid::regclass::text, a.attname::text, (SELECT ct.relname::text FROM pg_class ct WHERE ct.oid = c.conrelid)
+		FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+		WHERE c.contype = 'f' AND c.confrelid = $1::regclass AND cardinality(c.conkey) = 1
+		ORDER BY 3, 2`, t.Table)
+	if err != nil {
+		return nil, err
+	}
+	type fk struct{ Rel, Col, Name string }
+	fks, err := pgx.CollectRows(rows, pgx.RowToStructByPos[fk])
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range fks {
+		if slices.Contains(t.Owns, f.Name) {
+			continue
+		}
+		self := ""
+		if f.Name == t.Table {
+			self = ` AND c.id NOT IN (SELECT id FROM ` + revertTable + `)`
+		}
+		col := pgx.Identifier{f.Col}.Sanitize()
+		if err := collect(`/* postgres.ImportSession.Revert dependents */
+			SELECT `+name+`, '`+BlockDependents+`', $1::text, count(*)::int, '', '', NULL::timestamptz, 0::bigint
+			FROM `+f.Rel+` c JOIN `+revertTable+` r ON r.id = c.`+col+` JOIN `+tbl+` x ON x.id = r.id
+			WHERE TRUE`+self+` GROUP BY x.id, `+name+` ORDER BY x.id`, f.Name); err != nil {
+			return nil, err
+		}
+	}
+	// Created records changed since: an entry of their history that is not
+	// this import's.
+	if err := collect(`/* postgres.ImportSession.Revert changed since */
+		SELECT `+name+`, '`+BlockChanged+`', '', 0, h.action, coalesce(e.name, ''), h.at, coalesce(h.import_job_id, 0)
+		FROM `+revertTable+` r JOIN `+tbl+` x ON x.id = r.id
+		CROSS JOIN LATERAL (SELECT h.action, h.actor_id, h.at, h.import_job_id FROM history h
+		                    WHERE h.resource = $1 AND h.record_id = r.id AND h.import_job_id IS DISTINCT FROM $2
+		                    ORDER BY h.id DESC LIMIT 1) h
+		LEFT JOIN employees e ON e.id = h.actor_id
+		ORDER BY x.id`, string(t.Resource), jobID); err != nil {
+		return nil, err
+	}
+	// Updated records whose values are no longer the import's (or that an
+	// import before reverts existed cannot put back): the latest other
+	// entry of their history says who changed them.
+	cols := restoredColumns(t)
+	var cur, news []string
+	for _, c := range cols {
+		cur = append(cur, "x."+c)
+		news = append(news, "n."+c)
+	}
+	if len(cols) > 0 {
+		if err := collect(`/* postgres.ImportSession.Revert updated since */
+			SELECT `+name+`, '`+BlockChanged+`', '', 0, CASE WHEN h.import_values IS NULL THEN '' ELSE coalesce(l.action, 'update') END, coalesce(e.name, ''), l.at, coalesce(l.import_job_id, 0)
+			FROM `+restoreTable+` r JOIN `+tbl+` x ON x.id = r.id JOIN history h ON h.id = r.hist
+			LEFT JOIN LATERAL jsonb_populate_record(NULL::`+tbl+`, h.import_values->'new') n ON TRUE
+			LEFT JOIN LATERAL (SELECT l.action, l.actor_id, l.at, l.import_job_id FROM history l
+			                   WHERE l.resource = $1 AND l.record_id = r.id AND l.id > h.id
+			                   ORDER BY l.id DESC LIMIT 1) l ON TRUE
+			LEFT JOIN employees e ON e.id = l.actor_id
+			WHERE h.import_values IS NULL OR ROW(`+strings.Join(cur, ", ")+`) IS DISTINCT FROM ROW(`+strings.Join(news, ", ")+`)
+			ORDER BY x.id`, string(t.Resource)); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// revertBefore moves the figures the records about to be removed had
+// moved: approved orders leave their customers' deal figures (and a
+// customer with no deal left is 潜在客户 again), confirmed payments their
+// orders' and customers' paid amounts — each with the history entry the
+// workflows write.
+func (s *ImportSession) revertBefore(ctx context.Context, t ImportTarget, jobID int64) error {
+	switch t.Table {
+	case "orders":
+		const approved = `SELECT o.customer_id, o.total FROM orders o JOIN ` + revertTable + ` r ON r.id = o.id WHERE o.status = 'approved'`
+		if _, err := s.tx.Exec(ctx, `/* postgres.revertBefore lock customers */
+			SELECT 1 FROM customers WHERE id IN (SELECT customer_id FROM (`+approved+`) a) ORDER BY id FOR NO KEY UPDATE`); err != nil {
+			return err
+		}
+		_, err := s.tx.Exec(ctx, `/* postgres.revertBefore deals */
+			WITH d AS (SELECT customer_id, sum(total) AS amount, count(*) AS n FROM (`+approved+`) a GROUP BY customer_id),
+			     o AS (SELECT c.id, c.deal_amount, c.deal_count, c.stage FROM customers c JOIN d ON d.customer_id = c.id),
+			     u AS (UPDATE customers c SET deal_amount = c.deal_amount - d.amount, deal_count = c.deal_count - d.n,
+			                  stage = CASE WHEN c.deal_count - d.n = 0 THEN 'potential' ELSE c.stage END
+			           FROM d WHERE c.id = d.customer_id RETURNING c.id, c.deal_amount, c.deal_count, c.stage)
+			INSERT INTO history (resource, record_id, actor_id, action, changes, imported, import_job_id)
+			SELECT $1, u.id, $2, 'deal', `+dealChanges+`, true, $3 FROM u JOIN o ON o.id = u.id`,
+			string(crm.ResCustomer), s.actor.ID, jobID)
+		return translate(err)
+	case "payments":
+		const confirmed = `SELECT p.order_id, p.customer_id, p.amount FROM payments p JOIN ` + revertTable + ` r ON r.id = p.id WHERE p.confirmed`
+		for _, fig := range []struct{ table, key string }{{"customers", "customer_id"}, {"orders", "order_id"}} {
+			if _, err := s.tx.Exec(ctx, `/* postgres.revertBefore paid */
+				UPDATE `+fig.table+` x SET paid_amount = x.paid_amount - d.amount
+				FROM (SELECT `+fig.key+` AS id, sum(amount) AS amount FROM (`+confirmed+`) c GROUP BY `+fig.key+`) d
+				WHERE x.id = d.id`); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// revertAfter repairs what the removed records leave behind (parents are
+// the customers or leads they were under, as revertParents found them): a
+// customer whose primary contact went gets its oldest remaining one; a
+// lead's or customer's last follow-up time is the latest of its remaining
+// follow-ups, and its next follow-up time and a lead's status go back to
+// what they were before the import where nobody has changed them since (a
+// lead's status only when it has no follow-up left).
+func (s *ImportSession) revertAfter(ctx context.Context, t ImportTarget, jobID int64, parents map[string][]int64) error {
+	switch t.Table {
+	case "contacts":
+		_, err := s.tx.Exec(ctx, `/* postgres.revertAfter primary contacts */
+			UPDATE contacts c SET is_primary = true
+			FROM (SELECT DISTINCT ON (ct.customer_id) ct.id FROM contacts ct
+			      WHERE ct.customer_id = ANY($1::bigint[])
+			        AND NOT EXISTS (SELECT 1 FROM contacts p WHERE p.customer_id = ct.customer_id AND p.is_primary)
+			      ORDER BY ct.customer_id, ct.created_at, ct.id) first
+			WHERE c.id = first.id`, parents["customer_id"])
+		return err
+	case "follow_ups":
+		for _, p := range []struct {
+			table, col string
+			res        crm.Resource
+		}{{"leads", "lead_id", crm.ResLead}, {"customers", "customer_id", crm.ResCustomer}} {
+			if _, err := s.tx.Exec(ctx, `/* postgres.revertAfter last follow-up */
+				UPDATE `+p.table+` x SET last_follow_up_at = (SELECT max(f.followed_at) FROM follow_ups f WHERE f.`+p.col+` = x.id)
+				WHERE x.id = ANY($1::bigint[])`, parents[p.col]); err != nil {
+				return err
+			}
+			status := ""
+			if p.res == crm.ResLead {
+				status = `, status = CASE WHEN x.status = n.status AND o.status IS NOT NULL AND NOT EXISTS (
+				                   SELECT 1 FROM follow_ups f WHERE f.lead_id = x.id) THEN o.status ELSE x.status END`
+			}
+			if _, err := s.tx.Exec(ctx, `/* postgres.revertAfter follow-up parents */
+				UPDATE `+p.table+` x SET
+				       next_follow_up_at = CASE WHEN x.next_follow_up_at IS NOT DISTINCT FROM n.next_follow_up_at
+				                                THEN o.next_follow_up_at ELSE x.next_follow_up_at END`+status+`
+				FROM history h
+				     CROSS JOIN LATERAL jsonb_populate_record(NULL::`+p.table+`, h.import_values->'old') o
+				     CROSS JOIN LATERAL jsonb_populate_record(NULL::`+p.table+`, h.import_values->'new') n
+				WHERE h.import_job_id = $1 AND h.resource = $2 AND h.action = 'update' AND x.id = h.record_id`,
+				jobID, string(p.res)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// revertParents finds, before they go, the parents of the records a
+// revert removes, by parent column (contacts: customers; follow-ups: leads
+// and customers).
+func (s *ImportSession) revertParents(ctx context.Context, t ImportTarget) (map[string][]int64, error) {
+	var cols []string
+	switch t.Table {
+	case "contacts":
+		cols = []string{"customer_id"}
+	case "follow_ups":
+		cols = []string{"lead_id", "customer_id"}
+	}
+	out := map[string][]int64{}
+	for _, c := range cols {
+		rows, err := s.tx.Query(ctx, `/* postgres.revertParents */ SELECT DISTINCT x.`+c+` FROM `+t.Table+` x
+			JOIN `+revertTable+` r ON r.id = x.id WHERE x.`+c+` IS NOT NULL`)
+		if err != nil {
+			return nil, err
+		}
+		if out[c], err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// MarkReverted records that job id was reverted by the session's actor;
+// ECONFLICT "import.not_committed" unless it is committed.
+func (s *ImportSession) MarkReverted(ctx context.Context, id int64) error {
+	tag, err := s.tx.Exec(ctx, `/* postgres.ImportSession.MarkReverted */
+		UPDATE import_jobs SET status = 'reverted', reverted_at = now(), reverted_by = $2, updated_at = now()
+		WHERE id = $1 AND status = 'committed'`, id, s.actor.ID)
+	if err == nil && tag.RowsAffected() == 0 {
+		return crm.Errorf(crm.ECONFLICT, "import.not_committed")
+	}
 	return err
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
 
 	"crm/internal/crm"
 	"crm/internal/postgres"
@@ -242,4 +245,110 @@ func importCount(t *testing.T, db *postgres.DB, sql string, args ...any) int {
 		t.Fatalf("%s: %v", sql, err)
 	}
 	return n
+}
+
+// TestImportLockJob: a commit holds its job (an advisory lock, not the
+// job's row): a second commit or a revert of it is refused while the
+// first runs, while the job's row stays free for the progress written
+// from another connection, which every connection sees at once.
+func TestImportLockJob(t *testing.T) {
+	t.Parallel()
+	f := newCustFixture(t)
+	ctx := context.Background()
+	job, err := f.db.CreateImportJob(ctx, f.admin, postgres.NewImportJob{Table: "customers", FileName: "x.xlsx", File: []byte("x"),
+		OnError: "block", Existing: "skip"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = f.db.RunImport(ctx, f.admin, true, func(s *postgres.ImportSession) error {
+		if _, _, err := s.LockJob(ctx, job); err != nil {
+			return err
+		}
+		second := f.db.RunImport(ctx, f.admin, true, func(s2 *postgres.ImportSession) error {
+			_, _, err := s2.LockJob(ctx, job)
+			return err
+		})
+		if crm.ErrorCode(second) != crm.ECONFLICT {
+			t.Errorf("a second commit: %v", second)
+		}
+		// The progress goes through at once and is seen as running.
+		if err := f.db.SetImportProgress(ctx, job, postgres.ProgressCheck, 10, 20); err != nil {
+			return err
+		}
+		status, p, err := f.db.ImportJobProgress(ctx, f.admin, job)
+		if err != nil || status != postgres.ImportPreviewed || !p.Running || p.Done != 10 || p.Total != 20 {
+			t.Errorf("progress while the commit runs: %s %+v %v", status, p, err)
+		}
+		return s.FinishJob(ctx, job, "block", "skip", postgres.ImportCounts{Total: 20, New: 20}, []byte(`{}`), nil)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, p, err := f.db.ImportJobProgress(ctx, f.admin, job)
+	if err != nil || status != postgres.ImportCommitted || p.Running || p.Phase != "" {
+		t.Errorf("after the commit: %s %+v %v", status, p, err)
+	}
+	// The progress of a commit that no longer holds the job is not running.
+	if err := f.db.SetImportProgress(ctx, job, postgres.ProgressWrite, 20, 20); err != nil {
+		t.Fatal(err)
+	}
+	if _, p, _ := f.db.ImportJobProgress(ctx, f.admin, job); p.Running {
+		t.Error("a stale progress shows as running")
+	}
+	err = f.db.RunImport(ctx, f.admin, true, func(s *postgres.ImportSession) error {
+		return s.FinishJob(ctx, job, "block", "skip", postgres.ImportCounts{}, []byte(`{}`), nil)
+	})
+	if crm.ErrorCode(err) != crm.ECONFLICT {
+		t.Errorf("committing twice: %v", err)
+	}
+}
+
+// TestImportExistingTypedKeys: keys of amounts and days match as typed
+// (12800.5 is 12800.50; a day is a day), and orders are found by number
+// within what the importer may view, with their money.
+func TestImportExistingTypedKeys(t *testing.T) {
+	t.Parallel()
+	f := newCustFixture(t)
+	ctx := context.Background()
+	cu := f.customer(t, f.repA, "甲的客户", postgres.NewOwner{})
+	var order int64
+	if err := f.db.Pool.QueryRow(ctx, `INSERT INTO orders (number, customer_id, status, total, paid_amount, owner_id, created_by, customer_owner_id)
+		VALUES ('HT-1', $1, 'approved', 1000, 300, $2, $2, $2) RETURNING id`, cu, f.repA.ID).Scan(&order); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.Pool.Exec(ctx, `INSERT INTO payments (order_id, customer_id, amount, paid_on, created_by) VALUES ($1, $2, 12800.50, '2026-01-15', $3)`,
+		order, cu, f.repA.ID); err != nil {
+		t.Fatal(err)
+	}
+	target := postgres.ImportTarget{Table: "payments", Resource: crm.ResPayment, Owned: true, Keys: []string{"order_id", "amount", "paid_on"},
+		Columns: []postgres.ImportColumn{{Name: "order_id", Type: "bigint"}, {Name: "amount", Type: "numeric"}, {Name: "paid_on", Type: "date"}}}
+	day := time.Date(2026, 1, 15, 0, 0, 0, 0, crm.Zone)
+	for _, c := range []struct {
+		a    crm.Actor
+		want int
+	}{{f.admin, 1}, {f.repA, 1}, {f.repB, 0}} {
+		err := f.db.RunImport(ctx, c.a, false, func(s *postgres.ImportSession) error {
+			keys := [][]any{{order, decimal.RequireFromString("12800.5"), day}, {order, decimal.RequireFromString("12800.5"), day.AddDate(0, 0, 1)}}
+			found, err := s.Existing(ctx, target, keys)
+			if err != nil {
+				return err
+			}
+			if found[postgres.ImportKey(keys[0]...)].N != c.want || found[postgres.ImportKey(keys[1]...)].N != 0 {
+				t.Errorf("%s: existing payments %+v", c.a.Username, found)
+			}
+			orders, err := s.Lookup(ctx, postgres.RelOrder, []string{"HT-1"})
+			if err != nil {
+				return err
+			}
+			m := orders["HT-1"]
+			if m.N != c.want || (c.want == 1 && (m.ID != order || m.Status != "approved" || !m.Amount.Equal(decimal.NewFromInt(1000)) ||
+				!m.Paid.Equal(decimal.NewFromInt(300)) || m.CustomerID != cu || m.CustomerOwnerID != f.repA.ID)) {
+				t.Errorf("%s: order %+v", c.a.Username, m)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -88,13 +88,7 @@ func InvoiceSortable(key string) bool {
 // and their (capped) total. The permission condition is part of the SQL;
 // marketing gets none.
 func (db *DB) FindInvoices(ctx context.Context, a crm.Actor, f InvoiceFilter) ([]crm.Invoice, Total, error) {
-	var q query
-	q.scope(a, crm.ResInvoice, "i", f.Tab)
-	q.moneySearch("i", f.Query, "i.invoice_no")
-	q.moneyFilters("i", "issued_on", f.Confirmed, f.OrderID, f.CustomerID, f.From, f.To)
-	if f.Type != "" {
-		q.and("i.invoice_type = " + q.arg(string(f.Type)))
-	}
+	q := invoiceQuery(a, f)
 	total, err := q.count(ctx, db, "FindInvoices", "invoices i")
 	if err != nil {
 		return nil, total, err
@@ -112,6 +106,19 @@ func (db *DB) FindInvoices(ctx context.Context, a crm.Actor, f InvoiceFilter) ([
 	}
 	list, err = withInvoiceCollaborators(ctx, db.Pool, list)
 	return list, total, err
+}
+
+// invoiceQuery builds the conditions of f for a (the list and its export):
+// the permission condition first, then the tab's and the filters'.
+func invoiceQuery(a crm.Actor, f InvoiceFilter) *query {
+	var q query
+	q.scope(a, crm.ResInvoice, "i", f.Tab)
+	q.moneySearch("i", f.Query, "i.invoice_no")
+	q.moneyFilters("i", "issued_on", f.Confirmed, f.OrderID, f.CustomerID, f.From, f.To)
+	if f.Type != "" {
+		q.and("i.invoice_type = " + q.arg(string(f.Type)))
+	}
+	return &q
 }
 
 // InvoicesOfOrder returns the invoices of an order that a may view, oldest
@@ -320,8 +327,10 @@ func (db *DB) ConfirmInvoice(ctx context.Context, a crm.Actor, id int64) (decima
 		if !crm.CanDo(a, crm.ActConfirm, rec) {
 			return crm.ErrForbidden
 		}
-		amount, err = confirmMoney(ctx, tx, a, invoiceMoney, id, v.OrderID)
-		return err
+		if amount, err = confirmMoney(ctx, tx, a, invoiceMoney, id, v.OrderID); err != nil {
+			return err
+		}
+		return notifyConfirmed(ctx, tx, a, crm.ResInvoice, id, rec, v.OrderID)
 	})
 	return amount, err
 }

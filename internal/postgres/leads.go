@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -45,6 +44,7 @@ type LeadFilter struct {
 	DepartmentID int64
 	CreatedFrom  *time.Time // inclusive day
 	CreatedTo    *time.Time // inclusive day
+	Due          string     // "today", "overdue": the dashboard's follow-up reminders (DueCondition)
 	Sort         string     // created, name, company, status, next, deal
 	Desc         bool
 	Page         Page
@@ -62,6 +62,24 @@ var leadSorts = map[string]string{
 // FindLeads returns one page of the leads a may view that match f, and
 // their (capped) total. The permission condition is part of the SQL.
 func (db *DB) FindLeads(ctx context.Context, a crm.Actor, f LeadFilter) ([]crm.Lead, Total, error) {
+	q := leadQuery(a, f)
+	total, err := q.count(ctx, db, "FindLeads", "leads l")
+	if err != nil {
+		return nil, total, err
+	}
+	p := f.Page.Norm()
+	order := orderBy(leadSorts, f.Sort, f.Desc, "l.created_at DESC, l.id DESC")
+	rows, err := db.Pool.Query(ctx, q.pageSQL("FindLeads", "leads", "l", leadColumns, leadFrom, order, p), q.args.List...)
+	if err != nil {
+		return nil, total, err
+	}
+	leads, err := pgx.CollectRows(rows, scanLead)
+	return leads, total, err
+}
+
+// leadQuery builds the conditions of f for a (the list and its export):
+// the permission condition first, then the tab's and the filters'.
+func leadQuery(a crm.Actor, f LeadFilter) *query {
 	var q query
 	q.scope(a, crm.ResLead, "l", f.Tab)
 	q.search("(l.name || ' ' || l.company || ' ' || l.phone)", f.Query)
@@ -86,19 +104,10 @@ func (db *DB) FindLeads(ctx context.Context, a crm.Actor, f LeadFilter) ([]crm.L
 	if f.CreatedTo != nil {
 		q.and("l.created_at < " + q.arg(f.CreatedTo.AddDate(0, 0, 1)))
 	}
-	total, err := q.count(ctx, db, "FindLeads", "leads l")
-	if err != nil {
-		return nil, total, err
+	if c := DueCondition(crm.ResLead, "l", f.Due, time.Now(), &q.args); c != "" {
+		q.and(c)
 	}
-	p := f.Page.Norm()
-	order := orderBy(leadSorts, f.Sort, f.Desc, "l.created_at DESC, l.id DESC")
-	rows, err := db.Pool.Query(ctx, `/* postgres.FindLeads */ SELECT `+leadColumns+` FROM `+leadFrom+q.whereSQL()+
-		` ORDER BY `+order+` LIMIT `+strconv.Itoa(p.PerPage)+` OFFSET `+strconv.Itoa((p.Page-1)*p.PerPage), q.args.List...)
-	if err != nil {
-		return nil, total, err
-	}
-	leads, err := pgx.CollectRows(rows, scanLead)
-	return leads, total, err
+	return &q
 }
 
 // LeadByID returns a lead a may view; ENOTFOUND if it does not exist or a

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -54,9 +55,14 @@ type OpportunityFilter struct {
 	OwnerID    int64
 	CloseFrom  *time.Time // expected close on or after this day
 	CloseTo    *time.Time // expected close on or before this day
-	Sort       string     // created, name, amount, close, stage
-	Desc       bool
-	Page       Page
+	// DepartmentID, CreatedFrom and CreatedTo are the dashboard's filters
+	// (its funnel links here): the department, the days created.
+	DepartmentID int64
+	CreatedFrom  *time.Time
+	CreatedTo    *time.Time
+	Sort         string // created, name, amount, close, stage
+	Desc         bool
+	Page         Page
 }
 
 // opportunitySorts are the list's orders; "stage" is board order (a CASE
@@ -80,6 +86,24 @@ func OpportunitySortable(key string) bool {
 // match f, and their (capped) total. The permission condition is part of
 // the SQL.
 func (db *DB) FindOpportunities(ctx context.Context, a crm.Actor, f OpportunityFilter) ([]crm.Opportunity, Total, error) {
+	q := opportunityQuery(a, f)
+	total, err := q.count(ctx, db, "FindOpportunities", "opportunities op")
+	if err != nil {
+		return nil, total, err
+	}
+	p := f.Page.Norm()
+	order := orderBy(opportunitySorts, f.Sort, f.Desc, "op.created_at DESC, op.id DESC")
+	rows, err := db.Pool.Query(ctx, q.pageSQL("FindOpportunities", "opportunities", "op", opportunityColumns, opportunityFrom, order, p), q.args.List...)
+	if err != nil {
+		return nil, total, err
+	}
+	out, err := pgx.CollectRows(rows, scanOpportunity)
+	return out, total, err
+}
+
+// opportunityQuery builds the conditions of f for a (the list and its export):
+// the permission condition first, then the tab's and the filters'.
+func opportunityQuery(a crm.Actor, f OpportunityFilter) *query {
 	var q query
 	q.scope(a, crm.ResOpportunity, "op", f.Tab)
 	q.search("op.name", f.Query)
@@ -98,19 +122,16 @@ func (db *DB) FindOpportunities(ctx context.Context, a crm.Actor, f OpportunityF
 	if f.CloseTo != nil {
 		q.and("op.expected_close <= " + q.arg(dateArg(f.CloseTo)))
 	}
-	total, err := q.count(ctx, db, "FindOpportunities", "opportunities op")
-	if err != nil {
-		return nil, total, err
+	if f.DepartmentID != 0 {
+		q.and("op.department_id = " + q.arg(f.DepartmentID))
 	}
-	p := f.Page.Norm()
-	order := orderBy(opportunitySorts, f.Sort, f.Desc, "op.created_at DESC, op.id DESC")
-	rows, err := db.Pool.Query(ctx, `/* postgres.FindOpportunities */ SELECT `+opportunityColumns+` FROM `+opportunityFrom+q.whereSQL()+
-		` ORDER BY `+order+` LIMIT `+strconv.Itoa(p.PerPage)+` OFFSET `+strconv.Itoa((p.Page-1)*p.PerPage), q.args.List...)
-	if err != nil {
-		return nil, total, err
+	if f.CreatedFrom != nil {
+		q.and("op.created_at >= " + q.arg(*f.CreatedFrom))
 	}
-	out, err := pgx.CollectRows(rows, scanOpportunity)
-	return out, total, err
+	if f.CreatedTo != nil {
+		q.and("op.created_at < " + q.arg(f.CreatedTo.AddDate(0, 0, 1)))
+	}
+	return &q
 }
 
 // BoardFilter selects the opportunities of the kanban board.
@@ -186,8 +207,9 @@ func (db *DB) Board(ctx context.Context, a crm.Actor, f BoardFilter) ([]BoardCol
 	rows, err = db.Pool.Query(ctx, `/* postgres.Board cards */
 		SELECT `+opportunityColumns+`
 		FROM (SELECT op.id, row_number() OVER (PARTITION BY op.stage ORDER BY op.stage_changed_at DESC, op.id DESC) AS rn
-		      FROM opportunities op`+q.whereSQL()+`) c, `+opportunityFrom+`
-		WHERE op.id = c.id AND c.rn <= `+strconv.Itoa(BoardCards)+`
+		      FROM opportunities op`+q.whereSQL()+`) c
+		JOIN opportunities op ON op.id = c.id`+strings.TrimPrefix(opportunityFrom, "opportunities op")+`
+		WHERE c.rn <= `+strconv.Itoa(BoardCards)+`
 		ORDER BY op.stage_changed_at DESC, op.id DESC`, q.args.List...)
 	if err != nil {
 		return nil, err

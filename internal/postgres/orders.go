@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -71,9 +72,17 @@ type OrderFilter struct {
 	Inbox         bool
 	SubmittedBy   int64
 	DecidedBy     int64
-	Sort          string // created, number, sign, total, status, submitted, decided
-	Desc          bool
-	Page          Page
+	// OwnerID, DepartmentID, DecidedFrom/To and Unpaid are the dashboard's
+	// filters (its money figures link here): the owner, the department,
+	// the days decided, approved and not paid in full (UnpaidCondition).
+	OwnerID      int64
+	DepartmentID int64
+	DecidedFrom  *time.Time
+	DecidedTo    *time.Time
+	Unpaid       bool
+	Sort         string // created, number, sign, total, status, submitted, decided
+	Desc         bool
+	Page         Page
 }
 
 var orderSorts = map[string]string{
@@ -119,6 +128,18 @@ func orderQuery(a crm.Actor, f OrderFilter) *query {
 	if f.DecidedBy != 0 {
 		q.and("od.decided_by = " + q.arg(f.DecidedBy))
 	}
+	if f.OwnerID != 0 {
+		q.and("od.owner_id = " + q.arg(f.OwnerID))
+	}
+	if f.DepartmentID != 0 {
+		q.and("od.department_id = " + q.arg(f.DepartmentID))
+	}
+	if f.DecidedFrom != nil || f.DecidedTo != nil {
+		q.and(OrderDecidedCondition("od", f.DecidedFrom, f.DecidedTo, &q.args))
+	}
+	if f.Unpaid {
+		q.and(UnpaidCondition("od"))
+	}
 	return &q
 }
 
@@ -132,8 +153,7 @@ func (db *DB) FindOrders(ctx context.Context, a crm.Actor, f OrderFilter) ([]crm
 	}
 	p := f.Page.Norm()
 	order := orderBy(orderSorts, f.Sort, f.Desc, "od.created_at DESC, od.id DESC")
-	rows, err := db.Pool.Query(ctx, `/* postgres.FindOrders */ SELECT `+orderColumns+` FROM `+orderFrom+q.whereSQL()+
-		` ORDER BY `+order+` LIMIT `+strconv.Itoa(p.PerPage)+` OFFSET `+strconv.Itoa((p.Page-1)*p.PerPage), q.args.List...)
+	rows, err := db.Pool.Query(ctx, q.pageSQL("FindOrders", "orders", "od", orderColumns, orderFrom, order, p), q.args.List...)
 	if err != nil {
 		return nil, total, err
 	}
@@ -424,6 +444,9 @@ func (db *DB) SubmitOrder(ctx context.Context, a crm.Actor, id int64) error {
 		if err != nil {
 			return err
 		}
+		if err := notifyApprovers(ctx, tx, a, o, approver); err != nil {
+			return err
+		}
 		return recordHistory(ctx, tx, crm.ResOrder, id, a.ID, "submit", crm.Diff(
 			[3]string{"order_status", string(o.Status), string(crm.OrderPending)},
 			[3]string{"approver", o.ApproverName, approverName}))
@@ -534,6 +557,9 @@ func (db *DB) decideOrder(ctx context.Context, a crm.Actor, id int64, status crm
 			if err := addDeal(ctx, tx, a, o, total); err != nil {
 				return err
 			}
+		}
+		if err := notifyDecision(ctx, tx, a, o, status, comment); err != nil {
+			return err
 		}
 		return recordHistory(ctx, tx, crm.ResOrder, id, a.ID, action, crm.Diff(
 			[3]string{"order_status", string(o.Status), string(status)},

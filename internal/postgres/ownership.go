@@ -105,6 +105,9 @@ func setOwner(ctx context.Context, tx pgx.Tx, a crm.Actor, p pooled, id int64, b
 	if err != nil {
 		return err
 	}
+	if err := notifyOwnerChange(ctx, tx, a, p, id, before, owner, dept); err != nil {
+		return err
+	}
 	return recordHistory(ctx, tx, p.res, id, a.ID, action,
 		crm.Diff([3]string{"owner", oldOwner, newOwner}, [3]string{"department", oldDept, newDept}))
 }

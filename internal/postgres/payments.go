@@ -418,9 +418,13 @@ type PaymentFilter struct {
 	CustomerID int64
 	From       *time.Time // paid on or after this day
 	To         *time.Time // paid on or before this day
-	Sort       string     // paid, amount, created, confirmed
-	Desc       bool
-	Page       Page
+	// OwnerID and DepartmentID are the dashboard's filters (its 回款金额
+	// links here): the payment's owner (负责人) and department.
+	OwnerID      int64
+	DepartmentID int64
+	Sort         string // paid, amount, created, confirmed
+	Desc         bool
+	Page         Page
 }
 
 var paymentSorts = map[string]string{
@@ -440,10 +444,7 @@ func PaymentSortable(key string) bool {
 // and their (capped) total. The permission condition is part of the SQL;
 // marketing gets none.
 func (db *DB) FindPayments(ctx context.Context, a crm.Actor, f PaymentFilter) ([]crm.Payment, Total, error) {
-	var q query
-	q.scope(a, crm.ResPayment, "p", f.Tab)
-	q.moneySearch("p", f.Query)
-	q.moneyFilters("p", "paid_on", f.Confirmed, f.OrderID, f.CustomerID, f.From, f.To)
+	q := paymentQuery(a, f)
 	total, err := q.count(ctx, db, "FindPayments", "payments p")
 	if err != nil {
 		return nil, total, err
@@ -461,6 +462,22 @@ func (db *DB) FindPayments(ctx context.Context, a crm.Actor, f PaymentFilter) ([
 	}
 	list, err = withPaymentCollaborators(ctx, db.Pool, list)
 	return list, total, err
+}
+
+// paymentQuery builds the conditions of f for a (the list and its export):
+// the permission condition first, then the tab's and the filters'.
+func paymentQuery(a crm.Actor, f PaymentFilter) *query {
+	var q query
+	q.scope(a, crm.ResPayment, "p", f.Tab)
+	q.moneySearch("p", f.Query)
+	q.moneyFilters("p", "paid_on", f.Confirmed, f.OrderID, f.CustomerID, f.From, f.To)
+	if f.OwnerID != 0 {
+		q.and("p.owner_id = " + q.arg(f.OwnerID))
+	}
+	if f.DepartmentID != 0 {
+		q.and("p.department_id = " + q.arg(f.DepartmentID))
+	}
+	return &q
 }
 
 // PaymentsOfOrder returns the payments of an order that a may view, oldest
@@ -701,8 +718,10 @@ func (db *DB) ConfirmPayment(ctx context.Context, a crm.Actor, id int64) (decima
 		if !crm.CanDo(a, crm.ActConfirm, rec) {
 			return crm.ErrForbidden
 		}
-		amount, err = confirmMoney(ctx, tx, a, paymentMoney, id, p.OrderID)
-		return err
+		if amount, err = confirmMoney(ctx, tx, a, paymentMoney, id, p.OrderID); err != nil {
+			return err
+		}
+		return notifyConfirmed(ctx, tx, a, crm.ResPayment, id, rec, p.OrderID)
 	})
 	return amount, err
 }

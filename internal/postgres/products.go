@@ -53,17 +53,7 @@ func ProductSortable(key string) bool {
 // FindProducts returns one page of the catalogue matching f, and its
 // (capped) total; by name unless f says otherwise.
 func (db *DB) FindProducts(ctx context.Context, f ProductFilter) ([]crm.Product, Total, error) {
-	var q query
-	q.search("(p.sku || ' ' || p.name)", f.Query) // the trigram index products_name_trgm
-	if c := crm.CleanText(f.Category); c != "" {
-		q.and("p.category = " + q.arg(c))
-	}
-	switch f.Active {
-	case "yes":
-		q.and("p.active")
-	case "no":
-		q.and("NOT p.active")
-	}
+	q := productQuery(f)
 	total, err := q.count(ctx, db, "FindProducts", "products p")
 	if err != nil {
 		return nil, total, err
@@ -77,6 +67,22 @@ func (db *DB) FindProducts(ctx context.Context, f ProductFilter) ([]crm.Product,
 	}
 	out, err := pgx.CollectRows(rows, scanProduct)
 	return out, total, err
+}
+
+// productQuery builds the conditions of f (the list and its export).
+func productQuery(f ProductFilter) *query {
+	var q query
+	q.search("(p.sku || ' ' || p.name)", f.Query) // the trigram index products_name_trgm
+	if c := crm.CleanText(f.Category); c != "" {
+		q.and("p.category = " + q.arg(c))
+	}
+	switch f.Active {
+	case "yes":
+		q.and("p.active")
+	case "no":
+		q.and("NOT p.active")
+	}
+	return &q
 }
 
 // ProductCategories lists the categories in use (at most 200, by name), for

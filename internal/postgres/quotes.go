@@ -219,18 +219,7 @@ func QuoteSortable(key string) bool {
 // FindQuotes returns one page of the quotes a may view that match f, and
 // their (capped) total. The permission condition is part of the SQL.
 func (db *DB) FindQuotes(ctx context.Context, a crm.Actor, f QuoteFilter) ([]crm.Quote, Total, error) {
-	var q query
-	q.scope(a, crm.ResQuote, "q", f.Tab)
-	q.search("q.number", f.Query)
-	if f.Status != "" {
-		q.and("q.status = " + q.arg(string(f.Status)))
-	}
-	if f.CustomerID != 0 {
-		q.and("q.customer_id = " + q.arg(f.CustomerID))
-	}
-	if f.OpportunityID != 0 {
-		q.and("q.opportunity_id = " + q.arg(f.OpportunityID))
-	}
+	q := quoteQuery(a, f)
 	total, err := q.count(ctx, db, "FindQuotes", "quotes q")
 	if err != nil {
 		return nil, total, err
@@ -244,6 +233,24 @@ func (db *DB) FindQuotes(ctx context.Context, a crm.Actor, f QuoteFilter) ([]crm
 	}
 	quotes, err := pgx.CollectRows(rows, scanQuote)
 	return quotes, total, err
+}
+
+// quoteQuery builds the conditions of f for a (the list and its export):
+// the permission condition first, then the tab's and the filters'.
+func quoteQuery(a crm.Actor, f QuoteFilter) *query {
+	var q query
+	q.scope(a, crm.ResQuote, "q", f.Tab)
+	q.search("q.number", f.Query)
+	if f.Status != "" {
+		q.and("q.status = " + q.arg(string(f.Status)))
+	}
+	if f.CustomerID != 0 {
+		q.and("q.customer_id = " + q.arg(f.CustomerID))
+	}
+	if f.OpportunityID != 0 {
+		q.and("q.opportunity_id = " + q.arg(f.OpportunityID))
+	}
+	return &q
 }
 
 // QuotesOf returns the quotes of a customer that a may view (at most 200,

@@ -67,8 +67,11 @@ func ViewScope(a crm.Actor, res crm.Resource, alias string, args *Args) string {
 	}
 	if res.Pooled() && (a.Role == crm.RoleSalesRep || a.Role == crm.RoleSalesManager) {
 		if a.DepartmentID != 0 {
-			or = append(or, fmt.Sprintf("(%s IS NULL AND (%s = %s OR %s IS NULL))",
-				col("owner_id"), col("department_id"), args.Add(a.DepartmentID), col("department_id")))
+			// Two branches rather than (owner_id IS NULL AND (department_id = $d
+			// OR department_id IS NULL)): each is then one probe of the pool's
+			// partial index, instead of a read of every pool record.
+			or = append(or, fmt.Sprintf("(%s IS NULL AND %s = %s)", col("owner_id"), col("department_id"), args.Add(a.DepartmentID)),
+				fmt.Sprintf("(%s IS NULL AND %s IS NULL)", col("owner_id"), col("department_id")))
 		} else {
 			or = append(or, fmt.Sprintf("(%s IS NULL AND %s IS NULL)", col("owner_id"), col("department_id")))
 		}

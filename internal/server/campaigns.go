@@ -41,6 +41,26 @@ func (s *Server) registerCampaignRoutes(r chi.Router) {
 func (s *Server) handleCampaigns(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	a := webctx.Actor(ctx)
+	f, tabs := campaignFilter(r, a)
+	campaigns, total, err := s.db.FindCampaigns(ctx, a, f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	types, err := s.db.Options(ctx, crm.OptCampaignType)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, views.CampaignsIndex(views.CampaignsProps{
+		Campaigns: campaigns, Total: total, Page: f.Page.Page, PerPage: f.Page.PerPage,
+		Tab: f.Tab, Tabs: tabs, Query: crm.CleanText(f.Query), Status: f.Status, TypeID: f.TypeID,
+		Sort: f.Sort, Desc: f.Desc, Types: types, CanCreate: crm.CanCreate(a, crm.ResCampaign)}))
+}
+
+// campaignFilter reads the campaign list's query string (tab, filters,
+// sort, page) for a; the list and its export read it alike.
+func campaignFilter(r *http.Request, a crm.Actor) (postgres.CampaignFilter, []crm.ListTab) {
 	q := r.URL.Query()
 	tabs := crm.ListTabs(a, crm.ResCampaign)
 	f := postgres.CampaignFilter{Tab: crm.ListTab(q.Get("tab")), Query: q.Get("q"),
@@ -57,20 +77,7 @@ func (s *Server) handleCampaigns(w http.ResponseWriter, r *http.Request) {
 	}
 	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
 	f.Page = f.Page.Norm()
-	campaigns, total, err := s.db.FindCampaigns(ctx, a, f)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	types, err := s.db.Options(ctx, crm.OptCampaignType)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.render(w, r, http.StatusOK, views.CampaignsIndex(views.CampaignsProps{
-		Campaigns: campaigns, Total: total, Page: f.Page.Page, PerPage: f.Page.PerPage,
-		Tab: f.Tab, Tabs: tabs, Query: crm.CleanText(f.Query), Status: f.Status, TypeID: f.TypeID,
-		Sort: f.Sort, Desc: f.Desc, Types: types, CanCreate: crm.CanCreate(a, crm.ResCampaign)}))
+	return f, tabs
 }
 
 // campaignByPath loads the campaign of the URL (404 when the actor may not

@@ -31,15 +31,7 @@ func contactPath(id int64) string { return "/contacts/" + strconv.FormatInt(id, 
 func (s *Server) handleContacts(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	a := webctx.Actor(ctx)
-	q := r.URL.Query()
-	tab, tabs := listTab(r, a, crm.ResContact)
-	if q.Get("tab") == "" && queryID(r, "customer") != 0 && slices.Contains(tabs, crm.TabAll) {
-		tab = crm.TabAll // one customer's contacts: all of them, whoever owns them
-	}
-	f := postgres.ContactFilter{Tab: tab, Query: q.Get("q"), CustomerID: queryID(r, "customer"),
-		Sort: q.Get("sort"), Desc: q.Get("dir") == "desc"}
-	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
-	f.Page = f.Page.Norm()
+	f, tabs := contactFilter(r, a)
 	contacts, total, err := s.db.FindContacts(ctx, a, f)
 	if err != nil {
 		s.fail(w, r, err)
@@ -64,6 +56,21 @@ func (s *Server) handleContacts(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.render(w, r, http.StatusOK, views.ContactsIndex(p))
+}
+
+// contactFilter reads the contact list's query string (tab, filters,
+// sort, page) for a; the list and its export read it alike.
+func contactFilter(r *http.Request, a crm.Actor) (postgres.ContactFilter, []crm.ListTab) {
+	q := r.URL.Query()
+	tab, tabs := listTab(r, a, crm.ResContact)
+	if q.Get("tab") == "" && queryID(r, "customer") != 0 && slices.Contains(tabs, crm.TabAll) {
+		tab = crm.TabAll // one customer's contacts: all of them, whoever owns them
+	}
+	f := postgres.ContactFilter{Tab: tab, Query: q.Get("q"), CustomerID: queryID(r, "customer"),
+		Sort: q.Get("sort"), Desc: q.Get("dir") == "desc"}
+	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
+	f.Page = f.Page.Norm()
+	return f, tabs
 }
 
 // contactFormFor fills the customer part of a new contact's form: the

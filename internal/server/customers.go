@@ -37,17 +37,7 @@ func customerPath(id int64) string { return "/customers/" + strconv.FormatInt(id
 func (s *Server) handleCustomers(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	a := webctx.Actor(ctx)
-	q := r.URL.Query()
-	tab, tabs := listTab(r, a, crm.ResCustomer)
-	f := postgres.CustomerFilter{Tab: tab, Query: q.Get("q"), Stage: crm.CustomerStage(q.Get("stage")),
-		LevelID: queryID(r, "level"), IndustryID: queryID(r, "industry"), SourceID: queryID(r, "source"),
-		CampaignID: queryID(r, "campaign"), OwnerID: queryID(r, "owner"), DepartmentID: queryID(r, "department"),
-		CreatedFrom: queryDate(r, "from"), CreatedTo: queryDate(r, "to"), Sort: q.Get("sort"), Desc: q.Get("dir") == "desc"}
-	if f.Stage != crm.StagePotential && f.Stage != crm.StageWon {
-		f.Stage = ""
-	}
-	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
-	f.Page = f.Page.Norm()
+	f, tabs := customerFilter(r, a)
 	customers, total, err := s.db.FindCustomers(ctx, a, f)
 	if err != nil {
 		s.fail(w, r, err)
@@ -82,6 +72,24 @@ func (s *Server) handleCustomers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, views.CustomersIndex(p))
+}
+
+// customerFilter reads the customer list's query string (tab, filters,
+// sort, page) for a; the list and its export read it alike.
+func customerFilter(r *http.Request, a crm.Actor) (postgres.CustomerFilter, []crm.ListTab) {
+	q := r.URL.Query()
+	tab, tabs := listTab(r, a, crm.ResCustomer)
+	f := postgres.CustomerFilter{Tab: tab, Query: q.Get("q"), Stage: crm.CustomerStage(q.Get("stage")),
+		LevelID: queryID(r, "level"), IndustryID: queryID(r, "industry"), SourceID: queryID(r, "source"),
+		CampaignID: queryID(r, "campaign"), OwnerID: queryID(r, "owner"), DepartmentID: queryID(r, "department"),
+		CreatedFrom: queryDate(r, "from"), CreatedTo: queryDate(r, "to"), Sort: q.Get("sort"), Desc: q.Get("dir") == "desc",
+		Due: q.Get("due")}
+	if f.Stage != crm.StagePotential && f.Stage != crm.StageWon {
+		f.Stage = ""
+	}
+	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
+	f.Page = f.Page.Norm()
+	return f, tabs
 }
 
 // customerChoices loads the value lists and campaigns of the customer

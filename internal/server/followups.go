@@ -24,17 +24,7 @@ func (s *Server) registerFollowUpRoutes(r chi.Router) {
 func (s *Server) handleFollowUps(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	a := webctx.Actor(ctx)
-	q := r.URL.Query()
-	tab, tabs := listTab(r, a, crm.ResFollowUp)
-	f := postgres.FollowUpFilter{Tab: tab, MethodID: queryID(r, "method"), OwnerID: queryID(r, "owner"),
-		LeadID: queryID(r, "lead"), CustomerID: queryID(r, "customer"), OpportunityID: queryID(r, "opportunity"),
-		From: queryDate(r, "from"), To: queryDate(r, "to"),
-		Due: q.Get("due") == "1", Sort: q.Get("sort"), Desc: q.Get("dir") == "desc"}
-	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
-	f.Page = f.Page.Norm()
-	if f.Sort == "" {
-		f.Sort, f.Desc = "followed", true
-	}
+	f, tabs := followUpFilter(r, a)
 	list, total, err := s.db.FindFollowUps(ctx, a, f)
 	if err != nil {
 		s.fail(w, r, err)
@@ -53,6 +43,23 @@ func (s *Server) handleFollowUps(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, views.FollowUpsIndex(p))
+}
+
+// followUpFilter reads the follow-up list's query string (tab, filters,
+// sort, page) for a; the list and its export read it alike.
+func followUpFilter(r *http.Request, a crm.Actor) (postgres.FollowUpFilter, []crm.ListTab) {
+	q := r.URL.Query()
+	tab, tabs := listTab(r, a, crm.ResFollowUp)
+	f := postgres.FollowUpFilter{Tab: tab, MethodID: queryID(r, "method"), OwnerID: queryID(r, "owner"),
+		LeadID: queryID(r, "lead"), CustomerID: queryID(r, "customer"), OpportunityID: queryID(r, "opportunity"),
+		From: queryDate(r, "from"), To: queryDate(r, "to"),
+		Due: q.Get("due") == "1", Sort: q.Get("sort"), Desc: q.Get("dir") == "desc", DepartmentID: queryID(r, "department")}
+	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
+	f.Page = f.Page.Norm()
+	if f.Sort == "" {
+		f.Sort, f.Desc = "followed", true
+	}
+	return f, tabs
 }
 
 func followUpInput(f *form) (crm.FollowUpInput, error) {

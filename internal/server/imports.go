@@ -2,12 +2,14 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -43,8 +45,14 @@ func (s *Server) registerImportRoutes(r chi.Router) {
 		r.Post("/import/jobs/{id}/commit", h.handleImportCommit)
 		r.Get("/import/jobs/{id}/errors.xlsx", h.handleImportErrors)
 		r.Get("/import/jobs/{id}/passwords.xlsx", h.handleImportPasswords)
+		r.Get("/import/jobs/{id}/progress", h.handleImportProgress)
+		r.Post("/import/jobs/{id}/revert", h.handleImportRevert)
 	})
 }
+
+// commitTimeout bounds a commit or a revert that the browser no longer
+// waits for.
+const commitTimeout = 30 * time.Minute
 
 // jobsShown is how many jobs the import history lists.
 const jobsShown = 50
@@ -286,12 +294,19 @@ const pageErrors = xlsx.MaxErrors
 
 // handleImportJob shows a job: its counts, every error (第N行 「列名」：…),
 // the first rows, and — for its importer while it is a preview — the
-// commit form.
+// commit form; while a commit runs, its progress (polled); once committed,
+// the revert button for those who may revert it.
 func (h *importHandlers) handleImportJob(w http.ResponseWriter, r *http.Request) {
 	j, ok := h.jobByPath(w, r)
 	if !ok {
 		return
 	}
+	h.renderJob(w, r, http.StatusOK, j, nil)
+}
+
+// renderJob renders a job's page, with the reasons a revert was refused
+// (blockers) when there are some.
+func (h *importHandlers) renderJob(w http.ResponseWriter, r *http.Request, status int, j postgres.ImportJob, blockers []postgres.ImportBlocker) {
 	ctx := r.Context()
 	a := webctx.Actor(ctx)
 	l := webctx.Locale(ctx)
@@ -303,9 +318,11 @@ func (h *importHandlers) handleImportJob(w http.ResponseWriter, r *http.Request)
 	}
 	p := views.ImportJobProps{Job: j, TableLabel: i18n.T(l, t.Label), Counts: rep.Counts, Examples: rep.Examples,
 		OnError: rep.Options.OnError, Existing: rep.Options.Existing, Blocked: rep.Blocked,
-		Committed: j.Status == postgres.ImportCommitted, MoreErrors: rep.MoreErrors,
+		Committed: j.Status == postgres.ImportCommitted, Reverted: j.Status == postgres.ImportReverted, MoreErrors: rep.MoreErrors,
 		CanCommit:    j.Status == postgres.ImportPreviewed && j.CreatedBy == a.ID && t.AllowedTo(a),
-		CanPasswords: j.HasPasswords && j.CreatedBy == a.ID, Passwords: rep.Passwords}
+		CanPasswords: j.HasPasswords && j.CreatedBy == a.ID, Passwords: rep.Passwords, NoUpdate: t.NoUpdate,
+		CanRevert: j.Status == postgres.ImportCommitted && t.Target.Revertible() && xlsx.CanRevert(a, j, t),
+		Progress:  importProgress(j.ID, j.Status, j.Progress)}
 	if p.OnError == "" {
 		p.OnError, p.Existing = j.OnError, j.Existing
 	}
@@ -322,12 +339,70 @@ func (h *importHandlers) handleImportJob(w http.ResponseWriter, r *http.Request)
 	for _, pr := range rep.Preview {
 		p.Preview = append(p.Preview, views.ImportPreviewRow{Row: pr.Row, Action: pr.Action, Cells: pr.Cells})
 	}
-	h.s.render(w, r, http.StatusOK, views.ImportJob(p))
+	for _, b := range blockers {
+		p.Blockers = append(p.Blockers, xlsx.BlockerMessage(b, l))
+	}
+	h.s.render(w, r, status, views.ImportJob(p))
+}
+
+// importProgress is the progress bar of a job.
+func importProgress(id int64, status string, pr postgres.ImportProgress) views.ImportProgressProps {
+	return views.ImportProgressProps{JobID: id, Running: pr.Running, Phase: pr.Phase, Done: pr.Done, Total: pr.Total,
+		Finished: !pr.Running && status != postgres.ImportPreviewed}
+}
+
+// handleImportProgress answers the progress bar's poll (htmx, every
+// second while a commit runs) with the bar as it is now — read from the
+// job in the database, so that whichever instance answers, it shows the
+// commit that runs on any of them. Viewers of the job only (404).
+func (h *importHandlers) handleImportProgress(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		h.s.fail(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	status, pr, err := h.s.db.ImportJobProgress(ctx, webctx.Actor(ctx), id)
+	if err != nil {
+		h.s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	p := importProgress(id, status, pr)
+	p.Poll = true // asked for: keep asking until the commit has ended
+	p.Idle, _ = strconv.Atoi(r.URL.Query().Get("idle"))
+	h.s.render(w, r, http.StatusOK, views.ImportProgress(p))
+}
+
+// handleImportRevert undoes a committed import (撤销导入) and goes back to
+// the job's page, which says so; when something holds the revert back,
+// the page answers 409 with every reason, and nothing has changed.
+func (h *importHandlers) handleImportRevert(w http.ResponseWriter, r *http.Request) {
+	j, ok := h.jobByPath(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	// As a commit, a revert runs to its end when the browser stops waiting.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
+	defer cancel()
+	res, blockers, err := h.im.Revert(cctx, webctx.Actor(ctx), j.ID)
+	switch {
+	case len(blockers) > 0:
+		h.renderJob(w, r, http.StatusConflict, j, blockers)
+		return
+	case err != nil:
+		h.s.fail(w, r, err)
+		return
+	}
+	h.s.flash(r, "ok", "import.reverted", res.Deleted, res.Restored)
+	h.s.redirect(w, r, jobURL(j.ID))
 }
 
 // handleImportCommit writes a previewed job's rows (fields on_error:
 // block|skip, existing: skip|update) and goes back to the job's page,
 // which says what was done — or, when errors block, that nothing was.
+// While it runs, the job's page shows its progress (handleImportProgress).
 func (h *importHandlers) handleImportCommit(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {
@@ -336,7 +411,12 @@ func (h *importHandlers) handleImportCommit(w http.ResponseWriter, r *http.Reque
 	}
 	ctx := r.Context()
 	opts := xlsx.Options{OnError: r.PostFormValue("on_error"), Existing: r.PostFormValue("existing")}
-	rep, err := h.im.Commit(ctx, webctx.Actor(ctx), id, opts)
+	// The commit does not stop when the browser does (a closed tab, a
+	// page left): it runs to its end, its progress and outcome on the
+	// job's page.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
+	defer cancel()
+	rep, err := h.im.Commit(cctx, webctx.Actor(ctx), id, opts)
 	var fe *xlsx.FileError
 	switch {
 	case errors.As(err, &fe):

@@ -41,19 +41,7 @@ func (s *Server) handleInvoices(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, crm.ErrForbidden)
 		return
 	}
-	q := r.URL.Query()
-	tab, tabs := listTab(r, a, crm.ResInvoice)
-	f := postgres.InvoiceFilter{Tab: tab, Query: q.Get("q"), Confirmed: confirmedFilter(q.Get("confirmed")),
-		Type: crm.InvoiceType(q.Get("type")), OrderID: queryID(r, "order"), CustomerID: queryID(r, "customer"),
-		From: queryDate(r, "from"), To: queryDate(r, "to"), Sort: q.Get("sort"), Desc: q.Get("dir") == "desc"}
-	if f.Type != crm.InvoiceNormal && f.Type != crm.InvoiceSpecial {
-		f.Type = ""
-	}
-	if !postgres.InvoiceSortable(f.Sort) {
-		f.Sort, f.Desc = "", false
-	}
-	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
-	f.Page = f.Page.Norm()
+	f, tabs := invoiceFilter(r, a)
 	invoices, total, err := s.db.FindInvoices(ctx, a, f)
 	if err != nil {
 		s.fail(w, r, err)
@@ -69,6 +57,25 @@ func (s *Server) handleInvoices(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, views.InvoicesIndex(p))
+}
+
+// invoiceFilter reads the invoice list's query string (tab, filters,
+// sort, page) for a; the list and its export read it alike.
+func invoiceFilter(r *http.Request, a crm.Actor) (postgres.InvoiceFilter, []crm.ListTab) {
+	q := r.URL.Query()
+	tab, tabs := listTab(r, a, crm.ResInvoice)
+	f := postgres.InvoiceFilter{Tab: tab, Query: q.Get("q"), Confirmed: confirmedFilter(q.Get("confirmed")),
+		Type: crm.InvoiceType(q.Get("type")), OrderID: queryID(r, "order"), CustomerID: queryID(r, "customer"),
+		From: queryDate(r, "from"), To: queryDate(r, "to"), Sort: q.Get("sort"), Desc: q.Get("dir") == "desc"}
+	if f.Type != crm.InvoiceNormal && f.Type != crm.InvoiceSpecial {
+		f.Type = ""
+	}
+	if !postgres.InvoiceSortable(f.Sort) {
+		f.Sort, f.Desc = "", false
+	}
+	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
+	f.Page = f.Page.Norm()
+	return f, tabs
 }
 
 // invoiceFormFor fills the order part of a new invoice's form: the order

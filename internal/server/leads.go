@@ -32,14 +32,7 @@ func (s *Server) registerLeadRoutes(r chi.Router) {
 func (s *Server) handleLeads(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	a := webctx.Actor(ctx)
-	q := r.URL.Query()
-	tab, tabs := listTab(r, a, crm.ResLead)
-	f := postgres.LeadFilter{Tab: tab, Query: q.Get("q"), Status: crm.LeadStatus(q.Get("status")),
-		SourceID: queryID(r, "source"), CampaignID: queryID(r, "campaign"), OwnerID: queryID(r, "owner"),
-		DepartmentID: queryID(r, "department"), CreatedFrom: queryDate(r, "from"), CreatedTo: queryDate(r, "to"),
-		Sort: q.Get("sort"), Desc: q.Get("dir") == "desc"}
-	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
-	f.Page = f.Page.Norm()
+	f, tabs := leadFilter(r, a)
 	leads, total, err := s.db.FindLeads(ctx, a, f)
 	if err != nil {
 		s.fail(w, r, err)
@@ -74,6 +67,20 @@ func (s *Server) handleLeads(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, views.LeadsIndex(p))
+}
+
+// leadFilter reads the lead list's query string (tab, filters, sort,
+// page) for a; the list and its export read it alike.
+func leadFilter(r *http.Request, a crm.Actor) (postgres.LeadFilter, []crm.ListTab) {
+	q := r.URL.Query()
+	tab, tabs := listTab(r, a, crm.ResLead)
+	f := postgres.LeadFilter{Tab: tab, Query: q.Get("q"), Status: crm.LeadStatus(q.Get("status")),
+		SourceID: queryID(r, "source"), CampaignID: queryID(r, "campaign"), OwnerID: queryID(r, "owner"),
+		DepartmentID: queryID(r, "department"), CreatedFrom: queryDate(r, "from"), CreatedTo: queryDate(r, "to"),
+		Sort: q.Get("sort"), Desc: q.Get("dir") == "desc", Due: q.Get("due")}
+	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
+	f.Page = f.Page.Norm()
+	return f, tabs
 }
 
 // leadChoices loads the source and campaign pickers (keeping the campaign

@@ -18,6 +18,7 @@ import (
 	"crm/internal/route"
 	"crm/internal/webctx"
 	"crm/web"
+	"crm/web/views"
 )
 
 // requestID gives every request an id (returned in X-Request-Id, logged,
@@ -183,6 +184,12 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 						s.fail(w, r, err)
 						return
 					}
+					n, err := s.db.UnreadNotifications(ctx, u.Actor)
+					if err != nil {
+						s.fail(w, r, err)
+						return
+					}
+					r = r.WithContext(views.WithUnread(ctx, n))
 				}
 				req.Locale = i18n.Negotiate(u.Locale, cookieValue(r, localeCookie), r.Header.Get("Accept-Language"))
 			}

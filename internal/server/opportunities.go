@@ -76,19 +76,7 @@ func (s *Server) handleOpportunities(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	a := webctx.Actor(ctx)
-	q := r.URL.Query()
-	tab, tabs := opportunityTab(r, a)
-	f := postgres.OpportunityFilter{Tab: tab, Query: q.Get("q"), Stage: crm.OppStage(q.Get("stage")),
-		CustomerID: queryID(r, "customer"), OwnerID: queryID(r, "owner"), CloseFrom: queryDate(r, "from"),
-		CloseTo: queryDate(r, "to"), Sort: q.Get("sort"), Desc: q.Get("dir") == "desc"}
-	if !f.Stage.Valid() {
-		f.Stage = ""
-	}
-	if !postgres.OpportunitySortable(f.Sort) {
-		f.Sort, f.Desc = "", false
-	}
-	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
-	f.Page = f.Page.Norm()
+	f, tabs := opportunityFilter(r, a)
 	list, total, err := s.db.FindOpportunities(ctx, a, f)
 	if err != nil {
 		s.fail(w, r, err)
@@ -105,6 +93,26 @@ func (s *Server) handleOpportunities(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, views.OpportunitiesIndex(p))
+}
+
+// opportunityFilter reads the opportunity list's query string (tab,
+// filters, sort, page) for a; the list and its export read it alike.
+func opportunityFilter(r *http.Request, a crm.Actor) (postgres.OpportunityFilter, []crm.ListTab) {
+	q := r.URL.Query()
+	tab, tabs := opportunityTab(r, a)
+	f := postgres.OpportunityFilter{Tab: tab, Query: q.Get("q"), Stage: crm.OppStage(q.Get("stage")),
+		CustomerID: queryID(r, "customer"), OwnerID: queryID(r, "owner"), CloseFrom: queryDate(r, "from"),
+		CloseTo: queryDate(r, "to"), Sort: q.Get("sort"), Desc: q.Get("dir") == "desc",
+		DepartmentID: queryID(r, "department"), CreatedFrom: queryDate(r, "created_from"), CreatedTo: queryDate(r, "created_to")}
+	if !f.Stage.Valid() {
+		f.Stage = ""
+	}
+	if !postgres.OpportunitySortable(f.Sort) {
+		f.Sort, f.Desc = "", false
+	}
+	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
+	f.Page = f.Page.Norm()
+	return f, tabs
 }
 
 // handleOpportunityBoard serves the kanban board: the page, or for htmx

@@ -53,22 +53,7 @@ func (s *Server) handleOrders(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, crm.ErrForbidden)
 		return
 	}
-	q := r.URL.Query()
-	tab, tabs := listTab(r, a, crm.ResOrder)
-	f := postgres.OrderFilter{Tab: tab, Query: q.Get("q"), Status: crm.OrderStatus(q.Get("status")),
-		CustomerID: queryID(r, "customer"), OpportunityID: queryID(r, "opportunity"), ApproverID: queryID(r, "approver"),
-		Sort: q.Get("sort"), Desc: q.Get("dir") == "desc"}
-	if q.Get("tab") == "" && (f.CustomerID != 0 || f.OpportunityID != 0) && slices.Contains(tabs, crm.TabAll) {
-		f.Tab = crm.TabAll // one customer's orders: all of them, whoever owns them
-	}
-	if !slices.Contains(crm.OrderStatuses, f.Status) {
-		f.Status = ""
-	}
-	if !postgres.OrderSortable(f.Sort) {
-		f.Sort, f.Desc = "", false
-	}
-	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
-	f.Page = f.Page.Norm()
+	f, tabs := orderFilter(r, a)
 	orders, total, err := s.db.FindOrders(ctx, a, f)
 	if err != nil {
 		s.fail(w, r, err)
@@ -84,6 +69,30 @@ func (s *Server) handleOrders(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, views.OrdersIndex(p))
+}
+
+// orderFilter reads the order list's query string (tab, filters, sort,
+// page) for a; the list and its export read it alike.
+func orderFilter(r *http.Request, a crm.Actor) (postgres.OrderFilter, []crm.ListTab) {
+	q := r.URL.Query()
+	tab, tabs := listTab(r, a, crm.ResOrder)
+	f := postgres.OrderFilter{Tab: tab, Query: q.Get("q"), Status: crm.OrderStatus(q.Get("status")),
+		CustomerID: queryID(r, "customer"), OpportunityID: queryID(r, "opportunity"), ApproverID: queryID(r, "approver"),
+		Sort: q.Get("sort"), Desc: q.Get("dir") == "desc",
+		OwnerID: queryID(r, "owner"), DepartmentID: queryID(r, "department"), DecidedFrom: queryDate(r, "decided_from"),
+		DecidedTo: queryDate(r, "decided_to"), Unpaid: q.Get("unpaid") == "1"}
+	if q.Get("tab") == "" && (f.CustomerID != 0 || f.OpportunityID != 0) && slices.Contains(tabs, crm.TabAll) {
+		f.Tab = crm.TabAll // one customer's orders: all of them, whoever owns them
+	}
+	if !slices.Contains(crm.OrderStatuses, f.Status) {
+		f.Status = ""
+	}
+	if !postgres.OrderSortable(f.Sort) {
+		f.Sort, f.Desc = "", false
+	}
+	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
+	f.Page = f.Page.Norm()
+	return f, tabs
 }
 
 func (s *Server) handleOrderNew(w http.ResponseWriter, r *http.Request) {

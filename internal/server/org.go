@@ -189,6 +189,25 @@ func (s *Server) handleDepartmentDelete(w http.ResponseWriter, r *http.Request) 
 }
 
 func (s *Server) handleEmployees(w http.ResponseWriter, r *http.Request) {
+	f := employeeFilter(r)
+	emps, total, err := s.db.FindEmployees(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	depts, err := s.db.Departments(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, views.EmployeesIndex(views.EmployeesProps{Employees: emps, Total: total,
+		Page: f.Page, PerPage: f.PerPage, Query: f.Query, Department: f.DepartmentID, Role: string(f.Role),
+		Active: f.Active, Sort: f.Sort, Desc: f.Desc, Departments: depts}))
+}
+
+// employeeFilter reads the employee list's query string (filters, sort,
+// page); the list and its export read it alike.
+func employeeFilter(r *http.Request) postgres.EmployeeFilter {
 	q := r.URL.Query()
 	f := postgres.EmployeeFilter{Query: q.Get("q"), Role: crm.Role(q.Get("role")), Active: q.Get("active"),
 		Sort: q.Get("sort"), Desc: q.Get("dir") == "desc", PerPage: 50}
@@ -203,19 +222,7 @@ func (s *Server) handleEmployees(w http.ResponseWriter, r *http.Request) {
 	if f.Page < 1 {
 		f.Page = 1
 	}
-	emps, total, err := s.db.FindEmployees(r.Context(), f)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	depts, err := s.db.Departments(r.Context())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.render(w, r, http.StatusOK, views.EmployeesIndex(views.EmployeesProps{Employees: emps, Total: total,
-		Page: f.Page, PerPage: f.PerPage, Query: f.Query, Department: f.DepartmentID, Role: string(f.Role),
-		Active: f.Active, Sort: f.Sort, Desc: f.Desc, Departments: depts}))
+	return f
 }
 
 func (s *Server) renderEmployeeForm(w http.ResponseWriter, r *http.Request, status int, p views.EmployeeFormProps) {

@@ -10,20 +10,6 @@ import (
 	"crm/web/views"
 )
 
-func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
-	a := webctx.Actor(r.Context())
-	var dept string
-	if a.DepartmentID != 0 {
-		d, err := s.db.DepartmentByID(r.Context(), a.DepartmentID)
-		if err != nil && !isNotFound(err) {
-			s.fail(w, r, err)
-			return
-		}
-		dept = d.Name
-	}
-	s.render(w, r, http.StatusOK, views.Home(views.HomeProps{DepartmentName: dept}))
-}
-
 // handleSoon serves an area that a later issue builds: the page says so.
 func (s *Server) handleSoon(area crm.Area) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {

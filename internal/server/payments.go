@@ -85,16 +85,7 @@ func (s *Server) handlePayments(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, crm.ErrForbidden)
 		return
 	}
-	q := r.URL.Query()
-	tab, tabs := listTab(r, a, crm.ResPayment)
-	f := postgres.PaymentFilter{Tab: tab, Query: q.Get("q"), Confirmed: confirmedFilter(q.Get("confirmed")),
-		OrderID: queryID(r, "order"), CustomerID: queryID(r, "customer"), From: queryDate(r, "from"), To: queryDate(r, "to"),
-		Sort: q.Get("sort"), Desc: q.Get("dir") == "desc"}
-	if !postgres.PaymentSortable(f.Sort) {
-		f.Sort, f.Desc = "", false
-	}
-	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
-	f.Page = f.Page.Norm()
+	f, tabs := paymentFilter(r, a)
 	payments, total, err := s.db.FindPayments(ctx, a, f)
 	if err != nil {
 		s.fail(w, r, err)
@@ -110,6 +101,22 @@ func (s *Server) handlePayments(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, views.PaymentsIndex(p))
+}
+
+// paymentFilter reads the payment list's query string (tab, filters,
+// sort, page) for a; the list and its export read it alike.
+func paymentFilter(r *http.Request, a crm.Actor) (postgres.PaymentFilter, []crm.ListTab) {
+	q := r.URL.Query()
+	tab, tabs := listTab(r, a, crm.ResPayment)
+	f := postgres.PaymentFilter{Tab: tab, Query: q.Get("q"), Confirmed: confirmedFilter(q.Get("confirmed")),
+		OrderID: queryID(r, "order"), CustomerID: queryID(r, "customer"), From: queryDate(r, "from"), To: queryDate(r, "to"),
+		Sort: q.Get("sort"), Desc: q.Get("dir") == "desc", OwnerID: queryID(r, "owner"), DepartmentID: queryID(r, "department")}
+	if !postgres.PaymentSortable(f.Sort) {
+		f.Sort, f.Desc = "", false
+	}
+	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
+	f.Page = f.Page.Norm()
+	return f, tabs
 }
 
 // moneyOrder loads the order a new payment or invoice goes against: 404

@@ -86,6 +86,23 @@ func (s *Server) handleQuotes(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, crm.ErrForbidden)
 		return
 	}
+	f, tabs := quoteFilter(r, a)
+	quotes, total, err := s.db.FindQuotes(ctx, a, f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := views.QuotesProps{Quotes: quotes, Total: total, Filter: f, Tabs: tabs}
+	if p.Narrowed, p.CanCreate, err = s.docNarrowing(r, crm.ResQuote, f.CustomerID, f.OpportunityID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, views.QuotesIndex(p))
+}
+
+// quoteFilter reads the quote list's query string (tab, filters, sort,
+// page) for a; the list and its export read it alike.
+func quoteFilter(r *http.Request, a crm.Actor) (postgres.QuoteFilter, []crm.ListTab) {
 	q := r.URL.Query()
 	tab, tabs := listTab(r, a, crm.ResQuote)
 	f := postgres.QuoteFilter{Tab: tab, Query: q.Get("q"), Status: crm.QuoteStatus(q.Get("status")),
@@ -102,17 +119,7 @@ func (s *Server) handleQuotes(w http.ResponseWriter, r *http.Request) {
 	}
 	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
 	f.Page = f.Page.Norm()
-	quotes, total, err := s.db.FindQuotes(ctx, a, f)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p := views.QuotesProps{Quotes: quotes, Total: total, Filter: f, Tabs: tabs}
-	if p.Narrowed, p.CanCreate, err = s.docNarrowing(r, crm.ResQuote, f.CustomerID, f.OpportunityID); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.render(w, r, http.StatusOK, views.QuotesIndex(p))
+	return f, tabs
 }
 
 // docCustomer loads the customer a new quote or order goes under: 404

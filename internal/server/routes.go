@@ -22,6 +22,15 @@ func (s *Server) routes() http.Handler {
 	r.Handle(route.PatternStatic, staticHandler())
 	r.Get(route.Health, s.handleHealth)
 
+	// Excel exports stream their file: they load the session read-only
+	// (no commit, no cookie: an export changes no session) instead of going
+	// through LoadAndSave, and the login and policy checks are those of
+	// every page (exports.go).
+	r.Group(func(r chi.Router) {
+		r.Use(s.loadSession, s.crossOrigin, s.authenticate, s.requireLogin)
+		s.registerExportRoutes(r)
+	})
+
 	r.Group(func(r chi.Router) {
 		r.Use(s.sessions.LoadAndSave, s.crossOrigin, s.authenticate)
 
@@ -37,16 +46,6 @@ func (s *Server) routes() http.Handler {
 			r.Post(route.Profile, s.handleProfileUpdate)
 			r.Post(route.ProfilePass, s.handlePasswordChange)
 
-			// Areas the later issues build; each page says so plainly.
-			for _, a := range []struct {
-				path string
-				area crm.Area
-			}{
-				{route.Notifications, crm.AreaNotifications},
-			} {
-				r.Get(a.path, s.handleSoon(a.area))
-			}
-
 			s.registerCampaignRoutes(r)
 			s.registerLeadRoutes(r)
 			s.registerCustomerRoutes(r)
@@ -60,6 +59,8 @@ func (s *Server) routes() http.Handler {
 			s.registerPaymentRoutes(r)
 			s.registerInvoiceRoutes(r)
 			s.registerImportRoutes(r)
+			s.registerNotificationRoutes(r)
+			s.registerDashboardRoutes(r)
 
 			r.Group(func(r chi.Router) {
 				r.Use(s.require(crm.CanManageOrganisation))

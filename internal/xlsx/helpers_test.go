@@ -39,8 +39,13 @@ type org struct {
 
 func newOrg(t *testing.T) *org {
 	t.Helper()
+	return newOrgOn(t, testdb.New(t))
+}
+
+// newOrgOn makes the organisation in db.
+func newOrgOn(t testing.TB, db *postgres.DB) *org {
+	t.Helper()
 	ctx := context.Background()
-	db := testdb.New(t)
 	o := &org{db: db}
 	var err error
 	if o.sales, err = db.CreateDepartment(ctx, crm.DepartmentInput{Name: "销售部"}, false); err != nil {
@@ -60,7 +65,7 @@ func newOrg(t *testing.T) *org {
 
 // mustActor creates an employee and returns the actor the server would
 // load for them.
-func mustActor(t *testing.T, db *postgres.DB, username string, role crm.Role, dept int64) crm.Actor {
+func mustActor(t testing.TB, db *postgres.DB, username string, role crm.Role, dept int64) crm.Actor {
 	t.Helper()
 	ctx := context.Background()
 	id, err := db.CreateEmployee(ctx, crm.EmployeeInput{Username: username, Name: "测试" + username, Role: role,

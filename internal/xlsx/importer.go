@@ -16,6 +16,19 @@ import (
 type Importer struct {
 	DB     *postgres.DB
 	Limits Limits
+	// Progress, when set, hears a commit's progress as it is written to
+	// the database (the command line prints it).
+	Progress func(p postgres.ImportProgress)
+}
+
+// options normalises the importer's choices for t: a table whose records
+// an import never changes skips the existing ones.
+func (t *Table) options(o Options) Options {
+	o = o.Norm()
+	if t.NoUpdate {
+		o.Existing = "skip"
+	}
+	return o
 }
 
 // errBlocked rolls a commit back when rows have errors and errors block.
@@ -44,7 +57,7 @@ func (im *Importer) Check(ctx context.Context, a crm.Actor, t *Table, data []byt
 		return nil, err
 	}
 	defer release()
-	return im.check(ctx, a, t, data, opts.Norm())
+	return im.check(ctx, a, t, data, t.options(opts))
 }
 
 func (im *Importer) check(ctx context.Context, a crm.Actor, t *Table, data []byte, opts Options) (*Report, error) {
@@ -83,15 +96,20 @@ func (im *Importer) Preview(ctx context.Context, a crm.Actor, t *Table, fileName
 // have errors and opts says errors block (then the report says Blocked and
 // the job keeps it). Only the job's importer commits it (EFORBIDDEN for
 // others who may view it, ENOTFOUND for the rest), once (ECONFLICT
-// "import.already_committed" after that).
+// "import.already_committed" after that, "import.running" while another
+// commit of it runs). Its progress is written to the job as it goes
+// (progress), from a connection of its own, so that every instance can
+// show it while the transaction is open. When the commit fails — an error,
+// ctx cancelled, the connection dropped, the process killed — the
+// transaction rolls back and the database is as it was.
 func (im *Importer) Commit(ctx context.Context, a crm.Actor, jobID int64, opts Options) (*Report, error) {
-	opts = opts.Norm()
 	release, err := acquire()
 	if err != nil {
 		return nil, err
 	}
 	defer release()
 	var rep *Report
+	var pr *progress
 	err = im.DB.RunImport(ctx, a, true, func(s *postgres.ImportSession) error {
 		job, file, err := s.LockJob(ctx, jobID)
 		if err != nil {
@@ -101,16 +119,18 @@ func (im *Importer) Commit(ctx context.Context, a crm.Actor, jobID int64, opts O
 		switch {
 		case job.CreatedBy != a.ID || t == nil || !t.AllowedTo(a):
 			return crm.ErrForbidden
-		case job.Status == postgres.ImportCommitted:
+		case job.Status != postgres.ImportPreviewed:
 			return crm.Errorf(crm.ECONFLICT, "import.already_committed")
 		}
+		opts = t.options(opts)
+		pr = im.startProgress(jobID, job.Counts.Total)
 		sh, err := open(file, t, im.Limits)
 		if err != nil {
 			return err
 		}
 		defer sh.Close()
 		rep = &Report{Table: t.Name, Options: opts}
-		v := &validator{t: t, a: a, s: s, sh: sh, opts: opts, rep: rep, commit: true}
+		v := &validator{t: t, a: a, s: s, sh: sh, opts: opts, rep: rep, commit: true, progress: pr.checked, job: jobID}
 		if err := v.run(ctx); err != nil {
 			return err
 		}
@@ -118,6 +138,7 @@ func (im *Importer) Commit(ctx context.Context, a crm.Actor, jobID int64, opts O
 			rep.Blocked = true
 			return errBlocked
 		}
+		pr.phase(postgres.ProgressWrite)
 		applied, err := s.Apply(ctx, t.Target, jobID)
 		if err != nil {
 			return err
@@ -133,15 +154,74 @@ func (im *Importer) Commit(ctx context.Context, a crm.Actor, jobID int64, opts O
 			}
 			rep.Passwords = len(v.passwords)
 		}
+		pr.stop() // its last write must not follow FinishJob's
 		return s.FinishJob(ctx, jobID, opts.OnError, opts.Existing, rep.Counts, rep.JSON(), sheet)
 	})
+	if pr != nil {
+		pr.stop()
+		if err != nil {
+			pr.clear()
+		}
+	}
 	if errors.Is(err, errBlocked) {
-		return rep, im.DB.SaveImportReport(ctx, a, jobID, opts.OnError, opts.Existing, rep.Counts, rep.JSON())
+		return rep, im.DB.SaveImportReport(ctx, a, jobID, rep.Options.OnError, rep.Options.Existing, rep.Counts, rep.JSON())
 	}
 	if err != nil {
 		return nil, err
 	}
 	return rep, nil
+}
+
+// Revert undoes a committed import (撤销导入) in one transaction: the
+// records it created are removed, those it updated get back their old
+// values, the figures they moved move back — unless something holds it
+// back, and then nothing changes and the reasons are returned (ECONFLICT
+// "import.revert_blocked" with them). The job's importer and admins may
+// revert it (ENOTFOUND for those who may not view it, EFORBIDDEN for
+// those who may view but not import it any more); ECONFLICT
+// "import.not_committed" unless it is committed, "import.revert_unsupported"
+// for organisation tables.
+func (im *Importer) Revert(ctx context.Context, a crm.Actor, jobID int64) (postgres.ImportRevert, []postgres.ImportBlocker, error) {
+	var res postgres.ImportRevert
+	var blockers []postgres.ImportBlocker
+	err := im.DB.RunImport(ctx, a, true, func(s *postgres.ImportSession) error {
+		job, _, err := s.LockJob(ctx, jobID)
+		if err != nil {
+			return err
+		}
+		t := TableByName(job.Table)
+		switch {
+		case t == nil:
+			return crm.ErrNotFound
+		case !CanRevert(a, job, t):
+			return crm.ErrForbidden
+		case job.Status != postgres.ImportCommitted:
+			return crm.Errorf(crm.ECONFLICT, "import.not_committed")
+		case !t.Target.Revertible():
+			return crm.Errorf(crm.ECONFLICT, "import.revert_unsupported")
+		}
+		res, blockers, err = s.Revert(ctx, t.Target, jobID)
+		if err != nil {
+			return err
+		}
+		if len(blockers) > 0 {
+			return errRevertBlocked
+		}
+		return s.MarkReverted(ctx, jobID)
+	})
+	if errors.Is(err, errRevertBlocked) {
+		return res, blockers, crm.Errorf(crm.ECONFLICT, "import.revert_blocked")
+	}
+	return res, nil, err
+}
+
+// errRevertBlocked rolls a revert back when something holds it back.
+var errRevertBlocked = errors.New("xlsx: the revert is held back")
+
+// CanRevert reports whether a may revert job (an import into t): its
+// importer, while they may import into t, and admins.
+func CanRevert(a crm.Actor, job postgres.ImportJob, t *Table) bool {
+	return a.Role == crm.RoleAdmin || (job.CreatedBy == a.ID && t.AllowedTo(a))
 }
 
 // Password is the initial password of an imported employee.

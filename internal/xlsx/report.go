@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"crm/internal/crm"
 	"crm/internal/i18n"
 	"crm/internal/postgres"
 )
@@ -164,4 +165,25 @@ func (r *Report) WriteText(w io.Writer, l i18n.Locale) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// BlockerMessage is a reason a revert is held back, as the user reads it.
+func BlockerMessage(b postgres.ImportBlocker, l i18n.Locale) string {
+	switch {
+	case b.Kind == postgres.BlockDependents:
+		dep := b.Table
+		if i18n.Has("import.dep." + b.Table) {
+			dep = i18n.T(l, "import.dep."+b.Table)
+		}
+		return i18n.T(l, "import.block.dependents", b.Record, dep, b.Count)
+	case b.Job != 0:
+		return i18n.T(l, "import.block.changed_by_import", b.Record, b.Job)
+	case b.Action == "":
+		return i18n.T(l, "import.block.no_values", b.Record)
+	}
+	if b.At == nil {
+		return i18n.T(l, "import.block.changed_plain", b.Record)
+	}
+	at := b.At.In(crm.Zone).Format("2006-01-02 15:04")
+	return i18n.T(l, "import.block.changed", b.Record, b.Actor, at, i18n.T(l, "history.action."+b.Action))
 }

@@ -38,18 +38,25 @@ type Column struct {
 	Kind     Kind
 	Required bool
 	Max      int    // KindText: most characters
-	Format   string // KindText: "email" or "username"
+	Format   string // KindText: "email" or "username"; KindNumber: "discount" or "quantity"; KindMoney: "positive"
 	Option   crm.OptionKind
 	Choices  []Choice
-	Default  string                  // KindChoice, KindBool: the value of an empty cell
-	Rel      postgres.ImportRelation // KindRelation
+	// Alias reads other names of a choice (转账 for 银行转账).
+	Alias   func(string) (string, bool)
+	Default string                  // KindChoice, KindBool: the value of an empty cell
+	Rel     postgres.ImportRelation // KindRelation
 	// SelfRef lets a relation name a row of the same file (a department's
 	// parent listed further down).
 	SelfRef bool
 	// ActiveOnly refuses an employee who is deactivated.
 	ActiveOnly bool
-	Note       string    // catalog key of a remark for the 说明 sheet
-	Example    [2]string // the template's two example rows (text, numbers, dates, relations)
+	// Group marks a column of the group a row belongs to (an order's own
+	// columns, on each of its lines): filled on the group's first row,
+	// empty or the same on the others; Required then applies to the first
+	// row only.
+	Group   bool
+	Note    string    // catalog key of a remark for the 说明 sheet
+	Example [2]string // the template's two example rows (text, numbers, dates, relations)
 }
 
 // Table is the one description of an importable table: it drives the
@@ -75,6 +82,18 @@ type Table struct {
 	// prepare runs on the rows about to be staged by a commit (the
 	// employees' initial passwords).
 	prepare func(v *validator, rows []*row) error
+	// GroupBy is the field whose value groups consecutive rows into one
+	// record (an order's lines by its number): the rows of a group are
+	// checked in one chunk, and groups decides them together after build.
+	GroupBy string
+	groups  func(v *validator, rows []*row)
+	// settle runs on a chunk once existing records are known, before the
+	// rows are counted and staged (the payments' running totals).
+	settle func(v *validator, rows []*row)
+	// NoUpdate: existing records are never changed by an import (orders and
+	// payments are locked money records); rows matching one are skipped,
+	// whatever the importer chose.
+	NoUpdate bool
 
 	index  map[string]int // field → column
 	outIdx map[string]int // staged column → position in row.out
@@ -124,7 +143,7 @@ func TableByName(name string) *Table {
 
 func init() {
 	Tables = []*Table{departmentsTable, employeesTable, productsTable, campaignsTable, leadsTable,
-		customersTable, contactsTable, followUpsTable, opportunitiesTable}
+		customersTable, contactsTable, followUpsTable, opportunitiesTable, ordersTable, paymentsTable}
 	for _, t := range Tables {
 		t.index = map[string]int{}
 		for i, c := range t.Columns {
@@ -258,7 +277,7 @@ var productsTable = &Table{
 		{Field: "description", Label: "import.col.description", Kind: KindText, Max: 5000},
 		{Field: "active", Label: "import.col.active", Kind: KindBool, Default: "yes"},
 	},
-	Target: postgres.ImportTarget{Table: "products", Resource: crm.ResProduct, Keys: []string{"sku"}, Columns: []postgres.ImportColumn{
+	Target: postgres.ImportTarget{Table: "products", Resource: crm.ResProduct, Keys: []string{"sku"}, Name: "x.sku || ' ' || x.name", Columns: []postgres.ImportColumn{
 		stageText("sku", "sku_product"),
 		stageText("name", "name_product"),
 		stageText("category", "category_product"),
@@ -286,7 +305,7 @@ var campaignsTable = &Table{
 		{Field: "description", Label: "import.col.description", Kind: KindText, Max: 5000},
 		ownerColumn,
 	},
-	Target: postgres.ImportTarget{Table: "campaigns", Resource: crm.ResCampaign, Owned: true, Keys: []string{"name"},
+	Target: postgres.ImportTarget{Table: "campaigns", Resource: crm.ResCampaign, Owned: true, Keys: []string{"name"}, Name: "x.name",
 		Columns: cols([]postgres.ImportColumn{
 			stageText("name", "campaign_name"),
 			stageOption("type_id", "type"),
@@ -316,7 +335,7 @@ var leadsTable = &Table{
 		{Field: "notes", Label: "import.col.notes", Kind: KindText, Max: 5000},
 		ownerColumn, poolColumn,
 	},
-	Target: postgres.ImportTarget{Table: "leads", Resource: crm.ResLead, Owned: true, Keys: []string{"name", "phone"},
+	Target: postgres.ImportTarget{Table: "leads", Resource: crm.ResLead, Owned: true, Keys: []string{"name", "phone"}, Name: "x.name",
 		Columns: cols([]postgres.ImportColumn{
 			stageText("name", "name"),
 			stageText("company", "company"),
@@ -348,7 +367,7 @@ var customersTable = &Table{
 		{Field: "notes", Label: "import.col.notes", Kind: KindText, Max: 5000},
 		ownerColumn, poolColumn,
 	},
-	Target: postgres.ImportTarget{Table: "customers", Resource: crm.ResCustomer, Owned: true, Keys: []string{"name"},
+	Target: postgres.ImportTarget{Table: "customers", Resource: crm.ResCustomer, Owned: true, Keys: []string{"name"}, Name: "x.name",
 		Columns: cols([]postgres.ImportColumn{
 			stageText("name", "name"),
 			stageOption("level_id", "level"),
@@ -375,6 +394,7 @@ var contactsTable = &Table{
 		{Field: "notes", Label: "import.col.notes", Kind: KindText, Max: 5000},
 	},
 	Target: postgres.ImportTarget{Table: "contacts", Resource: crm.ResContact, Owned: true, Keys: []string{"customer_id", "name"},
+		Name: "(SELECT c.name FROM customers c WHERE c.id = x.customer_id) || ' · ' || x.name",
 		Columns: cols([]postgres.ImportColumn{
 			insertOnly("customer_id", "bigint"),
 			stageText("name", "name"),
@@ -400,6 +420,7 @@ var followUpsTable = &Table{
 		{Field: "author", Label: "import.col.author", Kind: KindRelation, Rel: postgres.RelEmployee, Note: "import.note.author", Example: [2]string{"zhangsan", ""}},
 	},
 	Target: postgres.ImportTarget{Table: "follow_ups", Resource: crm.ResFollowUp, Owned: true,
+		Name: "coalesce((SELECT c.name FROM customers c WHERE c.id = x.customer_id), (SELECT l.name FROM leads l WHERE l.id = x.lead_id), '') || ' · ' || to_char(x.followed_at, 'YYYY-MM-DD HH24:MI')",
 		Columns: cols([]postgres.ImportColumn{
 			insertOnly("lead_id", "bigint"),
 			insertOnly("customer_id", "bigint"),
@@ -427,6 +448,8 @@ var opportunitiesTable = &Table{
 	},
 	Target: postgres.ImportTarget{Table: "opportunities", Resource: crm.ResOpportunity, Owned: true, Keys: []string{"customer_id", "name"},
 		ExtraSet: "stage_changed_at = CASE WHEN t.stage = s.stage THEN t.stage_changed_at ELSE now() END",
+		Restore:  []string{"stage_changed_at"},
+		Name:     "(SELECT c.name FROM customers c WHERE c.id = x.customer_id) || ' · ' || x.name",
 		Columns: cols([]postgres.ImportColumn{
 			insertOnly("customer_id", "bigint"),
 			stageText("name", "name_opportunity"),
@@ -436,6 +459,95 @@ var opportunitiesTable = &Table{
 			stageText("notes", "notes"),
 		}, ownedColumns(), underCustomer())},
 	build: buildOpportunity,
+}
+
+// orderColumn is a column of the order itself, on each of its lines.
+func orderColumn(c Column) Column {
+	c.Group = true
+	return c
+}
+
+// ordersTable imports orders as history (admin only): one row per line,
+// the lines of an order on consecutive rows under its number; the order's
+// own columns are filled on its first line (the others may repeat them or
+// leave them empty). The file's numbers are kept; an order whose number
+// exists is skipped (an import never changes an order). Status is 草稿 or
+// 已通过: an approved order moves its customer's 成交金额, 成交次数 and
+// stage as an approval does, decided by the importer on its sign date.
+var ordersTable = &Table{
+	Name: "orders", Label: "import.table.orders", Resource: crm.ResOrder, Note: "import.note.orders", NoUpdate: true,
+	GroupBy: "number",
+	Columns: []Column{
+		orderColumn(Column{Field: "number", Label: "import.col.order_number", Kind: KindText, Required: true, Max: 64,
+			Note: "import.note.order_number", Example: [2]string{"HT-2025-0001", "HT-2025-0001"}}),
+		orderColumn(Column{Field: "customer", Label: "import.col.customer_name", Kind: KindRelation, Rel: postgres.RelCustomer, Required: true,
+			Example: [2]string{"上海某某科技有限公司", ""}}),
+		orderColumn(Column{Field: "sign_date", Label: "import.col.sign_date", Kind: KindDate, Example: [2]string{"2025-06-30", ""}}),
+		orderColumn(Column{Field: "status", Label: "import.col.order_status", Kind: KindChoice, Default: string(crm.OrderDraft),
+			Choices: choices("order.status.", "draft", "approved"), Note: "import.note.order_status"}),
+		orderColumn(ownerColumn),
+		orderColumn(Column{Field: "notes", Label: "import.col.order_notes", Kind: KindText, Max: 5000}),
+		{Field: "sku", Label: "import.col.product_sku", Kind: KindRelation, Rel: postgres.RelProduct, Required: true,
+			Example: [2]string{"CRM-STD", "SVC-IMPL"}},
+		{Field: "unit_price", Label: "import.col.unit_price", Kind: KindMoney, Note: "import.note.unit_price", Example: [2]string{"12800", "1500"}},
+		{Field: "discount", Label: "import.col.discount", Kind: KindNumber, Format: "discount", Note: "import.note.discount",
+			Example: [2]string{"0.9", ""}},
+		{Field: "quantity", Label: "import.col.quantity", Kind: KindNumber, Format: "quantity", Required: true, Example: [2]string{"2", "10"}},
+	},
+	Target: postgres.ImportTarget{Table: "orders", Resource: crm.ResOrder, Owned: true, Keys: []string{"number"}, Name: "x.number",
+		Owns: []string{"order_lines"},
+		Columns: cols([]postgres.ImportColumn{
+			insertOnly("number", "text"),
+			insertOnly("customer_id", "bigint"),
+			insertOnly("sign_date", "date"),
+			insertOnly("status", "text"),
+			insertOnly("notes", "text"),
+			insertOnly("total", "numeric"),
+			// the line
+			insertOnly("position", "integer"),
+			insertOnly("product_id", "bigint"),
+			insertOnly("unit_price", "numeric"),
+			insertOnly("discount", "numeric"),
+			insertOnly("quantity", "numeric"),
+			insertOnly("subtotal", "numeric"),
+		}, ownedColumns(), underCustomer())},
+	Dup:    []string{},
+	build:  buildOrderLine,
+	groups: groupOrders,
+}
+
+// paymentsTable imports payments (回款单) as history (admin only), one row
+// each, against approved orders by number; confirmed ones (财务确认 是)
+// move the order's 已回款金额 and the customer's 回款金额 as a
+// confirmation does, and may not pass the order's total. A row matches an
+// existing payment by order, amount and day (then it is skipped: an import
+// never changes a payment).
+var paymentsTable = &Table{
+	Name: "payments", Label: "import.table.payments", Resource: crm.ResPayment, Note: "import.note.payments", NoUpdate: true,
+	Columns: []Column{
+		{Field: "order", Label: "import.col.order_number", Kind: KindRelation, Rel: postgres.RelOrder, Required: true,
+			Example: [2]string{"HT-2025-0001", "HT-2025-0001"}},
+		{Field: "amount", Label: "import.col.payment_amount", Kind: KindMoney, Format: "positive", Required: true, Example: [2]string{"10000", "5,000.00"}},
+		{Field: "paid_on", Label: "import.col.paid_on", Kind: KindDate, Required: true, Example: [2]string{"2025-07-15", "2025/8/15"}},
+		{Field: "method", Label: "import.col.payment_method", Kind: KindChoice, Choices: choices("payment.method.", postgres.PaymentMethods...),
+			Alias: postgres.PaymentMethodCode},
+		{Field: "confirmed", Label: "import.col.confirmed", Kind: KindBool, Default: "no", Note: "import.note.confirmed"},
+		ownerColumn,
+		{Field: "notes", Label: "import.col.notes", Kind: KindText, Max: 2000},
+	},
+	Target: postgres.ImportTarget{Table: "payments", Resource: crm.ResPayment, Owned: true, Keys: []string{"order_id", "amount", "paid_on"},
+		Name: "(SELECT o.number FROM orders o WHERE o.id = x.order_id) || ' · ' || x.amount::text || ' · ' || x.paid_on::text",
+		Columns: cols([]postgres.ImportColumn{
+			insertOnly("order_id", "bigint"),
+			insertOnly("customer_id", "bigint"),
+			insertOnly("amount", "numeric"),
+			insertOnly("paid_on", "date"),
+			insertOnly("method", "text"),
+			insertOnly("notes", "text"),
+			insertOnly("confirmed", "boolean"),
+		}, ownedColumns(), underCustomer())},
+	build:  buildPayment,
+	settle: settlePayments,
 }
 
 // normHeader reduces a header to what is compared: no required mark, no

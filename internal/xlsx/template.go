@@ -211,6 +211,9 @@ func allowedValues(c *Column, opts map[crm.OptionKind][]crm.Option, l i18n.Local
 
 // exampleValue is the cell of example row n (0 or 1) for column c.
 func exampleValue(c *Column, n int, opts map[crm.OptionKind][]crm.Option, l i18n.Locale) string {
+	if c.Group && n > 0 && c.Example[n] == "" {
+		return "" // the second line of the example order
+	}
 	switch c.Kind {
 	case KindOption, KindChoice, KindBool:
 		vals := allowedValues(c, opts, l)
@@ -236,6 +239,12 @@ func kindText(c *Column, l i18n.Locale) string {
 		}
 		return i18n.T(l, "import.kind.text", c.Max)
 	case KindNumber:
+		switch c.Format {
+		case "discount":
+			return i18n.T(l, "import.kind.discount")
+		case "quantity":
+			return i18n.T(l, "import.kind.quantity")
+		}
 		return i18n.T(l, "import.kind.number")
 	case KindMoney:
 		return i18n.T(l, "import.kind.money")

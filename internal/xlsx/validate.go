@@ -80,6 +80,15 @@ type validator struct {
 	blocked   bool
 	passwords []Password
 	now       time.Time
+	// groups: a group's value (an order's number) → the first row of the
+	// group, to find a group whose rows are not together.
+	groups map[string]int
+	// paid: the confirmed payments of the file so far, by order.
+	paid map[int64]decimal.Decimal
+	// progress, when set, hears how many rows have been checked.
+	progress func(done int)
+	// job is the import job a commit writes for.
+	job int64
 }
 
 // cleanCell trims a cell as every text is trimmed (full-width spaces too).
@@ -116,37 +125,82 @@ func (v *validator) run(ctx context.Context) error {
 	for _, c := range v.t.Columns {
 		whole = whole || c.SelfRef
 	}
-	var chunk []*row
-	for {
-		cells, ok, err := v.sh.next()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
-		r := v.newRow(cells)
-		if r == nil {
-			continue
-		}
-		if v.rep.Counts.Total++; v.rep.Counts.Total > v.sh.limits.MaxRows {
-			return fileErr("import.file.too_many_rows", v.sh.limits.MaxRows)
-		}
-		chunk = append(chunk, r)
-		if !whole && len(chunk) == chunkSize {
-			if err := v.process(ctx, chunk); err != nil {
-				return err
+	v.groups = map[string]int{}
+	v.paid = map[int64]decimal.Decimal{}
+	// The file is read and each row parsed (no database) by a goroutine of
+	// its own, a few chunks ahead, while this one checks the rows against
+	// the database and writes them: the reading (CPU) and the database
+	// overlap.
+	rctx, stop := context.WithCancel(ctx)
+	rows := make(chan *row, 2*chunkSize)
+	var readErr error
+	go func() {
+		defer close(rows)
+		for {
+			cells, ok, err := v.sh.next()
+			if err != nil {
+				readErr = err
+				return
 			}
-			chunk = make([]*row, 0, chunkSize)
+			if !ok {
+				return
+			}
+			r := v.newRow(cells)
+			if r == nil {
+				continue
+			}
+			v.parse(r)
+			select {
+			case rows <- r:
+			case <-rctx.Done():
+				return
+			}
 		}
+	}()
+	err = v.consume(ctx, rows, whole)
+	stop()
+	for range rows { // the reader has stopped when rows is closed
 	}
-	if err := v.process(ctx, chunk); err != nil {
+	if err != nil {
 		return err
+	}
+	if readErr != nil {
+		return readErr
 	}
 	if v.rep.Counts.Total == 0 {
 		return fileErr("import.file.no_rows")
 	}
 	return nil
+}
+
+// consume checks the rows read, chunk by chunk. A chunk ends between two
+// groups (an order's lines stay together), unless a group alone is far
+// too long to be one.
+func (v *validator) consume(ctx context.Context, rows <-chan *row, whole bool) error {
+	var chunk []*row
+	for r := range rows {
+		if v.rep.Counts.Total++; v.rep.Counts.Total > v.sh.limits.MaxRows {
+			return fileErr("import.file.too_many_rows", v.sh.limits.MaxRows)
+		}
+		if n := len(chunk); !whole && n >= chunkSize && (n >= 4*chunkSize || !v.sameGroup(chunk[n-1], r)) {
+			if err := v.process(ctx, chunk); err != nil {
+				return err
+			}
+			chunk = make([]*row, 0, chunkSize)
+		}
+		chunk = append(chunk, r)
+	}
+	return v.process(ctx, chunk)
+}
+
+// sameGroup reports whether rows a and b belong to one group (the lines
+// of one order).
+func (v *validator) sameGroup(a, b *row) bool {
+	if v.t.GroupBy == "" {
+		return false
+	}
+	i := v.t.index[v.t.GroupBy]
+	return a.cells[i] != "" && a.cells[i] == b.cells[i]
 }
 
 func normValue(s string) string {
@@ -219,9 +273,6 @@ func (v *validator) process(ctx context.Context, chunk []*row) error {
 		return nil
 	}
 	t := v.t
-	for _, r := range chunk {
-		v.parse(r)
-	}
 	if err := v.lookup(ctx, chunk); err != nil {
 		return err
 	}
@@ -234,6 +285,9 @@ func (v *validator) process(ctx context.Context, chunk []*row) error {
 			r.out = make([]any, len(t.Target.Columns))
 			t.build(&builder{v: v, r: r})
 		}
+	}
+	if t.groups != nil {
+		v.eachGroup(chunk, t.groups)
 	}
 	// Duplicates within the file.
 	for _, r := range chunk {
@@ -250,7 +304,29 @@ func (v *validator) process(ctx context.Context, chunk []*row) error {
 	if err := v.existing(ctx, chunk); err != nil {
 		return err
 	}
-	return v.record(ctx, chunk)
+	if t.settle != nil {
+		t.settle(v, chunk)
+	}
+	if err := v.record(ctx, chunk); err != nil {
+		return err
+	}
+	if v.progress != nil {
+		v.progress(v.rep.Counts.Total)
+	}
+	return nil
+}
+
+// eachGroup calls fn with each run of consecutive rows of the same group
+// (a row without a group value is a group of its own).
+func (v *validator) eachGroup(chunk []*row, fn func(v *validator, rows []*row)) {
+	for i := 0; i < len(chunk); {
+		j := i + 1
+		for j < len(chunk) && v.sameGroup(chunk[i], chunk[j]) {
+			j++
+		}
+		fn(v, chunk[i:j])
+		i = j
+	}
 }
 
 // key is the row's tuple of the staged columns cols, joined.
@@ -282,7 +358,7 @@ func (v *validator) parse(r *row) {
 		val := &r.vals[i]
 		val.text = s
 		if s == "" {
-			if c.Required && !r.hasError(c.Field) {
+			if c.Required && !c.Group && !r.hasError(c.Field) {
 				r.fail(c.Field, "import.err.required")
 			}
 			continue
@@ -309,14 +385,31 @@ func (v *validator) parse(r *row) {
 			}
 			val.ok = true
 		case KindNumber:
-			d, ok := parseNumber(s)
-			if !ok {
-				r.fail(c.Field, "import.err.number", s)
-				continue
+			var d decimal.Decimal
+			var ok bool
+			switch c.Format {
+			case "discount":
+				if d, ok = parseDiscount(s); !ok {
+					r.fail(c.Field, "import.err.discount", s)
+					continue
+				}
+			case "quantity":
+				if d, ok = parseQuantity(s); !ok {
+					r.fail(c.Field, "import.err.quantity", s)
+					continue
+				}
+			default:
+				if d, ok = parseNumber(s); !ok {
+					r.fail(c.Field, "import.err.number", s)
+					continue
+				}
 			}
 			val.num, val.ok = d, true
 		case KindMoney:
 			d, problem := parseMoney(s)
+			if problem == "" && c.Format == "positive" && !d.IsPositive() {
+				problem = "import.err.amount_positive"
+			}
 			switch problem {
 			case "":
 				val.num, val.ok = d, true
@@ -357,6 +450,11 @@ func (v *validator) parse(r *row) {
 				if n := normValue(s); n == ch.Value || n == normValue(i18n.T(i18n.ZH, ch.Label)) || n == normValue(i18n.T(i18n.EN, ch.Label)) {
 					found = ch.Value
 					break
+				}
+			}
+			if found == "" && c.Alias != nil {
+				if code, ok := c.Alias(s); ok {
+					found = code
 				}
 			}
 			if found == "" {
@@ -490,6 +588,8 @@ func notFoundKey(rel postgres.ImportRelation) string {
 		return "import.err.not_found_customer"
 	case postgres.RelLead:
 		return "import.err.not_found_lead"
+	case postgres.RelOrder:
+		return "import.err.not_found_order"
 	}
 	return "import.err.not_found_product"
 }
@@ -661,7 +761,7 @@ func (v *validator) record(ctx context.Context, chunk []*row) error {
 		}
 		rows[i] = append([]any{r.num, id}, r.out...)
 	}
-	return v.s.Stage(ctx, v.t.Target, rows)
+	return v.s.Write(ctx, v.t.Target, v.job, rows)
 }
 
 // builder decides a row's staged values (Table.build).

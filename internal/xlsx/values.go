@@ -128,3 +128,61 @@ func validUsername(s string) bool {
 	}
 	return true
 }
+
+// twoDecimals drops the binary noise of a number Excel computed (a value
+// within a millionth of a cent of two decimals is those), and reports
+// whether what is left has at most two decimals.
+func twoDecimals(d decimal.Decimal) (decimal.Decimal, bool) {
+	if d.Exponent() >= -2 {
+		return d, true
+	}
+	if r := d.Round(2); d.Sub(r).Abs().LessThan(decimal.New(1, -8)) {
+		return r, true
+	}
+	return d, false
+}
+
+// parseQuantity reads a line's quantity: above 0, at most two decimals,
+// at most crm.MaxQuantity.
+func parseQuantity(s string) (decimal.Decimal, bool) {
+	d, ok := parseNumber(s)
+	if !ok {
+		return d, false
+	}
+	d, ok = twoDecimals(d)
+	return d, ok && d.IsPositive() && !d.GreaterThan(crm.MaxQuantity)
+}
+
+// parseDiscount reads a discount as a factor in (0, 1] with at most four
+// decimals, written as the factor (0.9), a percentage (90%) or the
+// Chinese way (9折, 9.5折, 85折 = 0.85).
+func parseDiscount(s string) (decimal.Decimal, bool) {
+	s = strings.ReplaceAll(s, " ", "")
+	var d decimal.Decimal
+	var ok bool
+	switch {
+	case strings.HasSuffix(s, "%"), strings.HasSuffix(s, "％"):
+		d, ok = parseNumber(strings.TrimRight(s, "%％"))
+		d = d.Shift(-2)
+	case strings.HasSuffix(s, "折"):
+		d, ok = parseNumber(strings.TrimSuffix(s, "折"))
+		if d.GreaterThanOrEqual(decimal.NewFromInt(10)) {
+			d = d.Shift(-2)
+		} else {
+			d = d.Shift(-1)
+		}
+	default:
+		d, ok = parseNumber(s)
+	}
+	if !ok {
+		return d, false
+	}
+	if d.Exponent() < -4 {
+		if r := d.Round(4); d.Sub(r).Abs().LessThan(decimal.New(1, -10)) {
+			d = r
+		} else {
+			return d, false
+		}
+	}
+	return d, d.IsPositive() && !d.GreaterThan(decimal.NewFromInt(1))
+}

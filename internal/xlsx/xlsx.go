@@ -1,8 +1,10 @@
 // Package xlsx is the Excel face of the CRM (SPEC §6, 数据初始化): the one
 // description of every importable table, and everything it drives — the
 // template, the streaming reader, the validation that previews an upload,
-// the commit through postgres (one transaction, batched statements), the
-// error report and the sheet of initial passwords.
+// the commit through postgres (one transaction, batched statements, its
+// progress written as it goes), the revert of a commit, the error report
+// and the sheet of initial passwords. Orders (with their lines) and
+// payments import as history, moving the figures as their workflows do.
 //
 // An xlsx is a zip, and an upload is untrusted: the file size is capped,
 // the unpacked size is checked from the zip's directory before anything is

@@ -28,7 +28,7 @@ type navGroup struct {
 var navGroups = []navGroup{
 	{"nav.group.work", []navItem{
 		{crm.AreaDashboard, route.Home, "nav.dashboard", true},
-		{crm.AreaNotifications, route.Notifications, "nav.notifications", false},
+		{crm.AreaNotifications, route.Notifications, "nav.notifications", true},
 	}},
 	{"nav.group.customers", []navItem{
 		{crm.AreaCampaigns, route.Campaigns, "nav.campaigns", true},
@@ -110,3 +110,18 @@ func statusText(code int) string { return strconv.Itoa(code) }
 const htmxConfig = `{"includeIndicatorStyles":false,"allowScriptTags":false,"allowEval":false,` +
 	`"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},` +
 	`{"code":"422","swap":true},{"code":"409","swap":true},{"code":"[45]..","swap":false,"error":true},{"code":"...","swap":false}]}`
+
+type unreadKey struct{}
+
+// WithUnread returns ctx carrying the number of the signed-in employee's
+// unread notifications, which the bell and the navigation show (set by the
+// server's authenticate middleware, like webctx.Request.Approvals).
+func WithUnread(ctx context.Context, n int) context.Context {
+	return context.WithValue(ctx, unreadKey{}, n)
+}
+
+// unread is the number of unread notifications of the request's actor.
+func unread(ctx context.Context) int {
+	n, _ := ctx.Value(unreadKey{}).(int)
+	return n
+}

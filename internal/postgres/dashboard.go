@@ -1,0 +1,696 @@
+package postgres
+
+import (
+	"context"
+	"regexp"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"crm/internal/crm"
+)
+
+// The dashboard (仪表盘) of issue 6. Every figure is a query over exactly
+// the records the actor may view (ViewScope, the lists' condition), narrowed
+// by the dashboard's filters, so that each equals the total of the list it
+// links to. Nothing is summed over a company's whole history on a page
+// view: figures of a period read only the period's rows through indexes
+// made for them (migration 0007), balances (待回款金额, receivables by age,
+// follow-ups due) read only the open items, and campaign figures are the
+// ones kept on write. All the queries go to the database in one batch, in
+// one read-only transaction: every figure of a page is of one snapshot.
+
+// DashboardSection is a part of the dashboard that the admin may hide from
+// a role (seed §2.2: every role sees the dashboard by default).
+type DashboardSection string
+
+// The dashboard's sections, in page order.
+const (
+	SectionKPI         DashboardSection = "kpi"         // the tiles
+	SectionTrend       DashboardSection = "trend"       // 成交金额 and 回款金额 per month, 12 months
+	SectionFunnel      DashboardSection = "funnel"      // opportunities by stage
+	SectionSources     DashboardSection = "sources"     // new leads by source
+	SectionLevels      DashboardSection = "levels"      // new customers by level
+	SectionCampaigns   DashboardSection = "campaigns"   // campaign ROI
+	SectionRanking     DashboardSection = "ranking"     // salesperson ranking
+	SectionFollowUps   DashboardSection = "follow_ups"  // 今日待跟进 and overdue
+	SectionReceivables DashboardSection = "receivables" // receivables by age
+)
+
+// DashboardSections lists the sections in page order.
+var DashboardSections = []DashboardSection{SectionKPI, SectionTrend, SectionFunnel, SectionSources, SectionLevels,
+	SectionCampaigns, SectionRanking, SectionFollowUps, SectionReceivables}
+
+// DashboardMoney reports whether a's dashboard shows money: orders,
+// payments and what derives from them. Marketing's does not (SPEC §3 rule
+// 2) — the same rule that hides those areas from its navigation.
+func DashboardMoney(a crm.Actor) bool {
+	return crm.CanSeeArea(a, crm.AreaOrders) && crm.CanSeeArea(a, crm.AreaPayments)
+}
+
+// DashboardTeam reports whether a's dashboard ranks salespeople and may be
+// narrowed to one of them: sales managers and above.
+func DashboardTeam(a crm.Actor) bool {
+	switch a.Role {
+	case crm.RoleSalesManager, crm.RoleManagement, crm.RoleAdmin:
+		return true
+	}
+	return false
+}
+
+// DashboardSectionOpen reports whether the rules let role see section s at
+// all; the admin may hide it further (/admin/dashboard). Follow-up
+// reminders concern those who own leads and customers, not finance.
+func DashboardSectionOpen(role crm.Role, s DashboardSection) bool {
+	a := crm.Actor{ID: -1, Role: role} // the rules below depend on the role only
+	switch s {
+	case SectionTrend, SectionReceivables:
+		return DashboardMoney(a)
+	case SectionRanking:
+		return DashboardTeam(a)
+	case SectionFollowUps:
+		return role != crm.RoleFinance
+	}
+	return true
+}
+
+// HiddenDashboardSections returns the sections the admin hid, per role.
+func (db *DB) HiddenDashboardSections(ctx context.Context) (map[crm.Role]map[DashboardSection]bool, error) {
+	rows, err := db.Pool.Query(ctx, `/* postgres.HiddenDashboardSections */ SELECT role, section FROM dashboard_hidden_sections`)
+	if err != nil {
+		return nil, err
+	}
+	pairs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[struct {
+		Role    crm.Role
+		Section DashboardSection
+	}])
+	out := map[crm.Role]map[DashboardSection]bool{}
+	for _, p := range pairs {
+		if out[p.Role] == nil {
+			out[p.Role] = map[DashboardSection]bool{}
+		}
+		out[p.Role][p.Section] = true
+	}
+	return out, err
+}
+
+// DashboardSectionsOf returns the sections a's dashboard shows: those open
+// to a's role and not hidden from it.
+func (db *DB) DashboardSectionsOf(ctx context.Context, a crm.Actor) (map[DashboardSection]bool, error) {
+	rows, err := db.Pool.Query(ctx, `/* postgres.DashboardSectionsOf */ SELECT section FROM dashboard_hidden_sections WHERE role = $1`,
+		string(a.Role))
+	if err != nil {
+		return nil, err
+	}
+	hidden, err := pgx.CollectRows(rows, pgx.RowTo[DashboardSection])
+	if err != nil {
+		return nil, err
+	}
+	out := map[DashboardSection]bool{}
+	for _, s := range DashboardSections {
+		if DashboardSectionOpen(a.Role, s) && !slices.Contains(hidden, s) {
+			out[s] = true
+		}
+	}
+	return out, nil
+}
+
+// SetHiddenDashboardSections replaces the hidden sections of every role
+// (admin only: the caller checks), in one transaction. Sections a role
+// cannot see anyway and unknown names are ignored.
+func (db *DB) SetHiddenDashboardSections(ctx context.Context, a crm.Actor, hidden map[crm.Role][]DashboardSection) error {
+	return db.InTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `/* postgres.SetHiddenDashboardSections clear */ DELETE FROM dashboard_hidden_sections`); err != nil {
+			return err
+		}
+		for _, role := range crm.Roles {
+			for _, s := range hidden[role] {
+				if !knownSection(s) || !DashboardSectionOpen(role, s) {
+					continue
+				}
+				if _, err := tx.Exec(ctx, `/* postgres.SetHiddenDashboardSections */
+					INSERT INTO dashboard_hidden_sections (role, section, hidden_by) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+					string(role), string(s), nullID(a.ID)); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+func knownSection(s DashboardSection) bool { return slices.Contains(DashboardSections, s) }
+
+// DashboardFilter says what the dashboard counts. From and To are the
+// period's first and last day (midnight in crm.Zone); Now is the moment the
+// balances and reminders are taken at.
+type DashboardFilter struct {
+	From, To     time.Time
+	DepartmentID int64 // 0: every department; otherwise records of exactly this department (as the lists' filter)
+	OwnerID      int64 // 0: everyone; otherwise records this employee owns (负责人)
+	Now          time.Time
+	// OwnReminders narrows the follow-up reminders to the actor's own leads
+	// and customers (reps, marketing); others see those of their view.
+	OwnReminders bool
+	Sections     map[DashboardSection]bool // the sections to compute
+}
+
+// Day boundaries, in crm.Zone.
+func dayStart(t time.Time) time.Time {
+	t = t.In(crm.Zone)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, crm.Zone)
+}
+
+// Today is the first moment of f.Now's day.
+func (f DashboardFilter) Today() time.Time { return dayStart(f.Now) }
+
+// Week returns the first day (Monday) and the last day (Sunday) of f.Now's week.
+func (f DashboardFilter) Week() (time.Time, time.Time) {
+	today := f.Today()
+	mon := today.AddDate(0, 0, -((int(today.Weekday()) + 6) % 7))
+	return mon, mon.AddDate(0, 0, 6)
+}
+
+// TrendMonths returns the first days of the twelve months of the trend
+// chart, the last of them the month of f.To.
+func (f DashboardFilter) TrendMonths() []time.Time {
+	last := time.Date(f.To.Year(), f.To.Month(), 1, 0, 0, 0, 0, crm.Zone)
+	out := make([]time.Time, 12)
+	for i := range out {
+		out[i] = last.AddDate(0, i-11, 0)
+	}
+	return out
+}
+
+// AgeBuckets are the receivables' ages in days since approval.
+var AgeBuckets = []struct {
+	Key      string
+	Min, Max int // days; Max 0: no upper bound
+}{{"0_30", 0, 30}, {"31_90", 31, 90}, {"over_90", 91, 0}}
+
+// Figure is an amount with the number of records it sums.
+type Figure struct {
+	Amount decimal.Decimal
+	Count  int
+}
+
+// MonthFigures is one month of the trend chart.
+type MonthFigures struct {
+	Month time.Time // its first day
+	Deal  Figure    // approved orders decided in it
+	Paid  Figure    // confirmed payments paid in it
+}
+
+// StageFigures is one stage of the funnel.
+type StageFigures struct {
+	Stage  crm.OppStage
+	Count  int
+	Amount decimal.Decimal // Σ expected amount
+}
+
+// OptionCount is how many records carry one value of a value list (ID 0:
+// none given).
+type OptionCount struct {
+	ID     int64
+	Name   string
+	NameEn string
+	Count  int
+}
+
+// Label is the value's name in the given language ("" for none).
+func (o OptionCount) Label(english bool) string {
+	return crm.Option{Name: o.Name, NameEn: o.NameEn}.Label(english)
+}
+
+// RankRow is one salesperson of the ranking.
+type RankRow struct {
+	EmployeeID int64
+	Name       string
+	Deal       Figure // approved orders they own, decided in the period
+	Paid       Figure // confirmed payments they own, paid in the period
+	FollowUps  int    // follow-ups they logged in the period
+}
+
+// Reminder is one lead or customer whose next follow-up is due.
+type Reminder struct {
+	Resource  crm.Resource
+	ID        int64
+	Name      string
+	OwnerName string
+	NextAt    time.Time
+}
+
+// Reminders is a list of due follow-ups: the counts (capped like list
+// totals) per kind, and the first few.
+type Reminders struct {
+	Leads     Total
+	Customers Total
+	Items     []Reminder
+}
+
+// ReminderItems is how many due leads and customers a reminder list shows.
+const ReminderItems = 10
+
+// AgeBucket is the receivables of one age.
+type AgeBucket struct {
+	Key string
+	// From and To are the days of approval the bucket covers (nil: open).
+	From, To *time.Time
+	Figure
+}
+
+// Dashboard holds the figures of the sections that were asked for.
+type Dashboard struct {
+	Deal          Figure // 成交金额: approved orders decided in the period
+	Paid          Figure // 回款金额: confirmed payments paid in the period
+	Outstanding   Figure // 待回款金额: approved orders not paid in full, now
+	NewLeads      int
+	NewCustomers  int
+	WeekFollowUps int // follow-ups logged this week
+	Approvals     int // 待我审批
+	Trend         []MonthFigures
+	Funnel        []StageFigures // every stage, board order
+	Sources       []OptionCount  // new leads by source, most first
+	Levels        []OptionCount  // new customers by level, in the list's order
+	Campaigns     []crm.Campaign // campaigns of the period, the best first, with figures over a's view
+	CampaignTotal int            // campaigns of the period a may view
+	Ranking       []RankRow
+	DueToday      Reminders
+	Overdue       Reminders
+	Receivables   []AgeBucket // AgeBuckets order
+}
+
+// CampaignRows is how many campaigns the dashboard lists.
+const CampaignRows = 10
+
+// RankRows is how many salespeople the ranking lists.
+const RankRows = 20
+
+// collaboratorArray matches ViewScope's collaborator branch, "x = ANY(ARRAY(
+// SELECT … collaborations of the actor))", written so that a BitmapOr can
+// use the branch's index for a list's first page.
+var collaboratorArray = regexp.MustCompile(`= ANY\(ARRAY\((SELECT cc\.customer_id FROM customer_collaborators cc WHERE cc\.employee_id = \$\d+)\)\)`)
+
+// filterScope is ViewScope for the dashboard's plans, which read a range of
+// a covering index and test each row: there the collaborator branch is
+// better an uncorrelated IN (SELECT …), which Postgres answers from a hash
+// of the collaborations, than an array searched element by element (four
+// times faster for a rep with 200 collaborations). The rows are the same;
+// TestDashboardFiguresEqualDirectComputation checks them against
+// crm.CanView.
+func filterScope(a crm.Actor, res crm.Resource, alias string, args *Args) string {
+	return collaboratorArray.ReplaceAllString(ViewScope(a, res, alias, args), "IN ($1)")
+}
+
+// scoped is the condition over alias of the records of kind res that a may
+// view, narrowed by f's department and owner.
+func (f DashboardFilter) scoped(a crm.Actor, res crm.Resource, alias string, args *Args) string {
+	c := filterScope(a, res, alias, args)
+	if f.DepartmentID != 0 {
+		c += " AND " + alias + ".department_id = " + args.Add(f.DepartmentID)
+	}
+	if f.OwnerID != 0 {
+		c += " AND " + alias + ".owner_id = " + args.Add(f.OwnerID)
+	}
+	return c
+}
+
+// DueCondition is the condition over leads or customers (res, alias) whose
+// next follow-up is due: due "today" (some time today, not yet followed up)
+// or "overdue" (on an earlier day and not followed up since); leads only
+// while new or being followed. It is the one definition the dashboard's
+// reminders and the lists' due filter share. "" for any other due.
+func DueCondition(res crm.Resource, alias, due string, today time.Time, args *Args) string {
+	c := alias + ".next_follow_up_at IS NOT NULL AND (" + alias + ".last_follow_up_at IS NULL OR " +
+		alias + ".last_follow_up_at < " + alias + ".next_follow_up_at)"
+	if res == crm.ResLead {
+		c += " AND " + alias + ".status IN ('new', 'following')"
+	}
+	today = dayStart(today)
+	switch due {
+	case "today":
+		return c + " AND " + alias + ".next_follow_up_at >= " + args.Add(today) + " AND " + alias +
+			".next_follow_up_at < " + args.Add(today.AddDate(0, 0, 1))
+	case "overdue":
+		return c + " AND " + alias + ".next_follow_up_at < " + args.Add(today)
+	}
+	return ""
+}
+
+// OrderDecidedCondition is the condition over orders (alias) decided on
+// or after the day from and on or before the day to (either may be nil),
+// shared by the dashboard and the order list's decided filter.
+func OrderDecidedCondition(alias string, from, to *time.Time, args *Args) string {
+	c := "TRUE"
+	if from != nil {
+		c += " AND " + alias + ".decided_at >= " + args.Add(dayStart(*from))
+	}
+	if to != nil {
+		c += " AND " + alias + ".decided_at < " + args.Add(dayStart(*to).AddDate(0, 0, 1))
+	}
+	return c
+}
+
+// UnpaidCondition is the condition over orders (alias) that are approved
+// and not paid in full: the receivables.
+func UnpaidCondition(alias string) string {
+	return alias + ".status = 'approved' AND " + alias + ".paid_amount < " + alias + ".total"
+}
+
+// Dashboard computes the sections of f.Sections for a, in one round trip.
+// Sections with money are left out for an actor who may not see money
+// (DashboardMoney), the ranking for one who does not lead a team.
+func (db *DB) Dashboard(ctx context.Context, a crm.Actor, f DashboardFilter) (Dashboard, error) {
+	var d Dashboard
+	on := func(s DashboardSection) bool { return f.Sections[s] && DashboardSectionOpen(a.Role, s) }
+	money := DashboardMoney(a)
+	from, to := dayStart(f.From), dayStart(f.To).AddDate(0, 0, 1) // [from, to)
+	fromDay, toDay := dateArg(&f.From), dateArg(&f.To)
+	b := &pgx.Batch{}
+
+	if on(SectionKPI) && money {
+		var args Args
+		b.Queue(`/* postgres.Dashboard deal */
+			SELECT coalesce(sum(od.total), 0), count(*) FROM orders od
+			WHERE od.status = 'approved' AND od.decided_at >= `+args.Add(from)+` AND od.decided_at < `+args.Add(to)+
+			` AND `+f.scoped(a, crm.ResOrder, "od", &args), args.List...).QueryRow(func(r pgx.Row) error {
+			return r.Scan(&d.Deal.Amount, &d.Deal.Count)
+		})
+		args = Args{}
+		b.Queue(`/* postgres.Dashboard paid */
+			SELECT coalesce(sum(p.amount), 0), count(*) FROM payments p
+			WHERE p.confirmed AND p.paid_on >= `+args.Add(fromDay)+`::date AND p.paid_on <= `+args.Add(toDay)+`::date`+
+			` AND `+f.scoped(a, crm.ResPayment, "p", &args), args.List...).QueryRow(func(r pgx.Row) error {
+			return r.Scan(&d.Paid.Amount, &d.Paid.Count)
+		})
+	}
+	if (on(SectionKPI) || on(SectionReceivables)) && money {
+		today := f.Today()
+		for _, ab := range AgeBuckets {
+			bk := AgeBucket{Key: ab.Key, Figure: Figure{Amount: decimal.Zero}}
+			if ab.Max != 0 {
+				t := today.AddDate(0, 0, -ab.Max)
+				bk.From = &t
+			}
+			if ab.Min != 0 {
+				t := today.AddDate(0, 0, -ab.Min)
+				bk.To = &t
+			}
+			d.Receivables = append(d.Receivables, bk)
+		}
+		var args Args
+		d30, d90 := args.Add(today.AddDate(0, 0, -30)), args.Add(today.AddDate(0, 0, -90))
+		b.Queue(`/* postgres.Dashboard receivables */
+			SELECT CASE WHEN od.decided_at >= `+d30+` THEN 0 WHEN od.decided_at >= `+d90+` THEN 1 ELSE 2 END,
+			       count(*), coalesce(sum(od.total - od.paid_amount), 0)
+			FROM orders od WHERE `+UnpaidCondition("od")+` AND `+f.scoped(a, crm.ResOrder, "od", &args)+` GROUP BY 1`,
+			args.List...).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var i int
+				var fig Figure
+				if err := rows.Scan(&i, &fig.Count, &fig.Amount); err != nil {
+					return err
+				}
+				d.Receivables[i].Figure = fig
+			}
+			return rows.Err()
+		})
+	}
+	if on(SectionKPI) || on(SectionSources) {
+		var args Args
+		b.Queue(`/* postgres.Dashboard leads */
+			SELECT x.id, coalesce(o.name, ''), coalesce(o.name_en, ''), x.n
+			FROM (SELECT coalesce(l.source_id, 0) AS id, count(*) AS n FROM leads l
+			      WHERE l.created_at >= `+args.Add(from)+` AND l.created_at < `+args.Add(to)+` AND `+
+			f.scoped(a, crm.ResLead, "l", &args)+` GROUP BY 1) x
+			LEFT JOIN options o ON o.id = x.id
+			ORDER BY x.n DESC, o.position NULLS LAST, x.id`, args.List...).Query(func(rows pgx.Rows) error {
+			var err error
+			d.Sources, err = pgx.CollectRows(rows, pgx.RowToStructByPos[OptionCount])
+			for _, s := range d.Sources {
+				d.NewLeads += s.Count
+			}
+			return err
+		})
+	}
+	if on(SectionKPI) || on(SectionLevels) {
+		var args Args
+		b.Queue(`/* postgres.Dashboard customers */
+			SELECT x.id, coalesce(o.name, ''), coalesce(o.name_en, ''), x.n
+			FROM (SELECT coalesce(c.level_id, 0) AS id, count(*) AS n FROM customers c
+			      WHERE c.created_at >= `+args.Add(from)+` AND c.created_at < `+args.Add(to)+` AND `+
+			f.scoped(a, crm.ResCustomer, "c", &args)+` GROUP BY 1) x
+			LEFT JOIN options o ON o.id = x.id
+			ORDER BY o.position NULLS LAST, x.id`, args.List...).Query(func(rows pgx.Rows) error {
+			var err error
+			d.Levels, err = pgx.CollectRows(rows, pgx.RowToStructByPos[OptionCount])
+			for _, s := range d.Levels {
+				d.NewCustomers += s.Count
+			}
+			return err
+		})
+	}
+	if on(SectionKPI) {
+		var args Args
+		mon, sun := f.Week()
+		b.Queue(`/* postgres.Dashboard week follow-ups */
+			SELECT count(*) FROM follow_ups f WHERE f.followed_at >= `+args.Add(mon)+` AND f.followed_at < `+
+			args.Add(sun.AddDate(0, 0, 1))+` AND `+f.scoped(a, crm.ResFollowUp, "f", &args), args.List...).QueryRow(func(r pgx.Row) error {
+			return r.Scan(&d.WeekFollowUps)
+		})
+		if crm.CanSeeArea(a, crm.AreaApprovals) {
+			args = Args{}
+			b.Queue(`/* postgres.Dashboard approvals */ SELECT count(*) FROM orders o WHERE `+InboxScope(a, "o", &args),
+				args.List...).QueryRow(func(r pgx.Row) error { return r.Scan(&d.Approvals) })
+		}
+	}
+	if on(SectionTrend) && money {
+		months := f.TrendMonths()
+		index := map[string]int{}
+		for i, m := range months {
+			d.Trend = append(d.Trend, MonthFigures{Month: m, Deal: Figure{Amount: decimal.Zero}, Paid: Figure{Amount: decimal.Zero}})
+			index[m.Format("2006-01")] = i
+		}
+		start, end := months[0], months[11].AddDate(0, 1, 0)
+		read := func(paid bool) func(pgx.Rows) error {
+			return func(rows pgx.Rows) error {
+				for rows.Next() {
+					var m time.Time
+					var fig Figure
+					if err := rows.Scan(&m, &fig.Amount, &fig.Count); err != nil {
+						return err
+					}
+					month := m.Format("2006-01")
+					if i, ok := index[month]; ok && paid {
+						d.Trend[i].Paid = fig
+					} else if ok {
+						d.Trend[i].Deal = fig
+					}
+				}
+				return rows.Err()
+			}
+		}
+		var args Args
+		b.Queue(`/* postgres.Dashboard trend deal */
+			SELECT date_trunc('month', od.decided_at AT TIME ZONE `+args.Add(crm.Zone.String())+`), sum(od.total), count(*)
+			FROM orders od WHERE od.status = 'approved' AND od.decided_at >= `+args.Add(start)+` AND od.decided_at < `+args.Add(end)+
+			` AND `+f.scoped(a, crm.ResOrder, "od", &args)+` GROUP BY 1`, args.List...).Query(read(false))
+		args = Args{}
+		b.Queue(`/* postgres.Dashboard trend paid */
+			SELECT date_trunc('month', p.paid_on::timestamp), sum(p.amount), count(*)
+			FROM payments p WHERE p.confirmed AND p.paid_on >= `+args.Add(dateArg(&start))+`::date AND p.paid_on < `+
+			args.Add(dateArg(&end))+`::date AND `+f.scoped(a, crm.ResPayment, "p", &args)+` GROUP BY 1`, args.List...).Query(read(true))
+	}
+	if on(SectionFunnel) {
+		for _, s := range crm.OppStages {
+			d.Funnel = append(d.Funnel, StageFigures{Stage: s, Amount: decimal.Zero})
+		}
+		var args Args
+		b.Queue(`/* postgres.Dashboard funnel */
+			SELECT op.stage, count(*), coalesce(sum(op.expected_amount), 0) FROM opportunities op
+			WHERE op.created_at >= `+args.Add(from)+` AND op.created_at < `+args.Add(to)+` AND `+
+			f.scoped(a, crm.ResOpportunity, "op", &args)+` GROUP BY 1`, args.List...).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var st StageFigures
+				if err := rows.Scan(&st.Stage, &st.Count, &st.Amount); err != nil {
+					return err
+				}
+				for i := range d.Funnel {
+					if d.Funnel[i].Stage == st.Stage {
+						d.Funnel[i] = st
+					}
+				}
+			}
+			return rows.Err()
+		})
+	}
+	if on(SectionCampaigns) {
+		db.queueCampaigns(b, a, f, &d)
+	}
+	if on(SectionRanking) && money && DashboardTeam(a) {
+		var args Args
+		fr, t := args.Add(from), args.Add(to)
+		b.Queue(`/* postgres.Dashboard ranking */
+			WITH d AS (SELECT od.owner_id AS id, sum(od.total) AS amount, count(*) AS n FROM orders od
+			           WHERE od.status = 'approved' AND od.decided_at >= `+fr+` AND od.decided_at < `+t+` AND od.owner_id IS NOT NULL
+			           AND `+f.scoped(a, crm.ResOrder, "od", &args)+` GROUP BY 1),
+			     p AS (SELECT p.owner_id AS id, sum(p.amount) AS amount, count(*) AS n FROM payments p
+			           WHERE p.confirmed AND p.paid_on >= `+args.Add(fromDay)+`::date AND p.paid_on <= `+args.Add(toDay)+`::date
+			           AND p.owner_id IS NOT NULL AND `+f.scoped(a, crm.ResPayment, "p", &args)+` GROUP BY 1),
+			     fu AS (SELECT f.owner_id AS id, count(*) AS n FROM follow_ups f
+			           WHERE f.followed_at >= `+fr+` AND f.followed_at < `+t+` AND f.owner_id IS NOT NULL
+			           AND `+f.scoped(a, crm.ResFollowUp, "f", &args)+` GROUP BY 1)
+			SELECT e.id, e.name, coalesce(d.amount, 0), coalesce(d.n, 0), coalesce(p.amount, 0), coalesce(p.n, 0), coalesce(fu.n, 0)
+			FROM (SELECT id FROM d UNION SELECT id FROM p UNION SELECT id FROM fu) x
+			JOIN employees e ON e.id = x.id
+			LEFT JOIN d ON d.id = x.id LEFT JOIN p ON p.id = x.id LEFT JOIN fu ON fu.id = x.id
+			ORDER BY 3 DESC, 5 DESC, 7 DESC, e.name, e.id LIMIT `+strconv.Itoa(RankRows), args.List...).Query(func(rows pgx.Rows) error {
+			var err error
+			d.Ranking, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (RankRow, error) {
+				var x RankRow
+				err := r.Scan(&x.EmployeeID, &x.Name, &x.Deal.Amount, &x.Deal.Count, &x.Paid.Amount, &x.Paid.Count, &x.FollowUps)
+				return x, err
+			})
+			return err
+		})
+	}
+	if on(SectionFollowUps) {
+		queueReminders(b, a, f, "today", &d.DueToday)
+		queueReminders(b, a, f, "overdue", &d.Overdue)
+	}
+	if b.Len() == 0 {
+		return d, nil
+	}
+	if err := db.readBatch(ctx, b); err != nil {
+		return d, err
+	}
+	d.Outstanding.Amount = decimal.Zero
+	for _, r := range d.Receivables {
+		d.Outstanding.Amount = d.Outstanding.Amount.Add(r.Amount)
+		d.Outstanding.Count += r.Count
+	}
+	return d, nil
+}
+
+// readBatch sends the queued queries of a page in one read-only
+// transaction, so that every figure is taken from the same snapshot.
+// These are short aggregates over index ranges: JIT compilation, which
+// the planner would start for their cost estimates, takes longer than
+// running them.
+func (db *DB) readBatch(ctx context.Context, b *pgx.Batch) error {
+	return pgx.BeginTxFunc(ctx, db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL jit = off`); err != nil {
+			return err
+		}
+		return tx.SendBatch(ctx, b).Close()
+	})
+}
+
+// queueCampaigns adds the campaign table: the campaigns a may view that
+// run during the period (no dates: always), with 线索数, 客户数 and 成交金额
+// over the leads and customers a may view (narrowed by f's department and
+// owner), the best 成交金额 first. For those who view every lead and
+// customer, unfiltered, these are the figures kept on write.
+func (db *DB) queueCampaigns(b *pgx.Batch, a crm.Actor, f DashboardFilter, d *Dashboard) {
+	var args Args
+	cond := ViewScope(a, crm.ResCampaign, "c", &args) +
+		" AND (c.start_date IS NULL OR c.start_date <= " + args.Add(dateArg(&f.To)) + "::date)" +
+		" AND (c.end_date IS NULL OR c.end_date >= " + args.Add(dateArg(&f.From)) + "::date)"
+	seesAll := ViewScope(a, crm.ResLead, "x", &Args{}) == "TRUE" && ViewScope(a, crm.ResCustomer, "x", &Args{}) == "TRUE" &&
+		f.DepartmentID == 0 && f.OwnerID == 0
+	var sql string
+	if seesAll {
+		sql = `/* postgres.Dashboard campaigns kept */
+			SELECT c.id, c.name, c.actual_cost, c.lead_count, c.customer_count, c.deal_amount, count(*) OVER ()
+			FROM campaigns c WHERE ` + cond + `
+			ORDER BY c.deal_amount DESC, c.lead_count DESC, c.id DESC LIMIT ` + strconv.Itoa(CampaignRows)
+	} else {
+		sql = `/* postgres.Dashboard campaigns */
+			WITH c AS (SELECT c.id, c.name, c.actual_cost FROM campaigns c WHERE ` + cond + `),
+			     l AS (SELECT l.campaign_id AS id, count(*) AS n FROM leads l
+			           WHERE l.campaign_id = ANY(ARRAY(SELECT id FROM c)) AND ` + f.scoped(a, crm.ResLead, "l", &args) + ` GROUP BY 1),
+			     cu AS (SELECT cu.campaign_id AS id, count(*) AS n, sum(cu.deal_amount) AS amount FROM customers cu
+			           WHERE cu.campaign_id = ANY(ARRAY(SELECT id FROM c)) AND ` + f.scoped(a, crm.ResCustomer, "cu", &args) + ` GROUP BY 1)
+			SELECT c.id, c.name, c.actual_cost, coalesce(l.n, 0), coalesce(cu.n, 0), coalesce(cu.amount, 0), count(*) OVER ()
+			FROM c LEFT JOIN l ON l.id = c.id LEFT JOIN cu ON cu.id = c.id
+			ORDER BY 6 DESC, 4 DESC, c.id DESC LIMIT ` + strconv.Itoa(CampaignRows)
+	}
+	b.Queue(sql, args.List...).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var c crm.Campaign
+			if err := rows.Scan(&c.ID, &c.Name, &c.ActualCost, &c.LeadCount, &c.CustomerCount, &c.DealAmount, &d.CampaignTotal); err != nil {
+				return err
+			}
+			d.Campaigns = append(d.Campaigns, c)
+		}
+		return rows.Err()
+	})
+}
+
+// queueReminders adds the leads and customers whose follow-up is due (due:
+// "today" or "overdue"): the counts, capped like list totals, and the
+// first ReminderItems of both, today's earliest first, the overdue most
+// recent first.
+func queueReminders(b *pgx.Batch, a crm.Actor, f DashboardFilter, due string, out *Reminders) {
+	conds := func(res crm.Resource, alias string, args *Args) string {
+		c := DueCondition(res, alias, due, f.Now, args) + " AND " + f.scoped(a, res, alias, args)
+		if f.OwnReminders {
+			c += " AND " + alias + ".owner_id = " + args.Add(a.ID)
+		}
+		return c
+	}
+	for _, k := range []struct {
+		res   crm.Resource
+		table string
+		out   *Total
+	}{{crm.ResLead, "leads", &out.Leads}, {crm.ResCustomer, "customers", &out.Customers}} {
+		var args Args
+		b.Queue(`/* postgres.Dashboard reminders count */
+			SELECT count(*) FROM (SELECT 1 FROM `+k.table+` x WHERE `+conds(k.res, "x", &args)+` LIMIT `+strconv.Itoa(CountCap+1)+`) y`,
+			args.List...).QueryRow(func(r pgx.Row) error {
+			var n int
+			if err := r.Scan(&n); err != nil {
+				return err
+			}
+			*k.out = Total{N: n}
+			if n > CountCap {
+				*k.out = Total{N: CountCap, Capped: true}
+			}
+			return nil
+		})
+	}
+	dir := "ASC"
+	if due == "overdue" {
+		dir = "DESC"
+	}
+	var args Args
+	lim := strconv.Itoa(ReminderItems)
+	b.Queue(`/* postgres.Dashboard reminders */
+		SELECT * FROM (
+		  (SELECT 'lead', x.id, x.name, coalesce(e.name, ''), x.next_follow_up_at FROM leads x
+		   LEFT JOIN employees e ON e.id = x.owner_id WHERE `+conds(crm.ResLead, "x", &args)+`
+		   ORDER BY x.next_follow_up_at `+dir+`, x.id LIMIT `+lim+`)
+		  UNION ALL
+		  (SELECT 'customer', x.id, x.name, coalesce(e.name, ''), x.next_follow_up_at FROM customers x
+		   LEFT JOIN employees e ON e.id = x.owner_id WHERE `+conds(crm.ResCustomer, "x", &args)+`
+		   ORDER BY x.next_follow_up_at `+dir+`, x.id LIMIT `+lim+`)) r
+		ORDER BY 5 `+dir+`, 2 LIMIT `+lim, args.List...).Query(func(rows pgx.Rows) error {
+		var err error
+		out.Items, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Reminder])
+		return err
+	})
+}
+
+// MyReminders returns a's own leads and customers whose follow-up is due
+// today and overdue (the daily reminder list of /notifications).
+func (db *DB) MyReminders(ctx context.Context, a crm.Actor, now time.Time) (today, overdue Reminders, err error) {
+	b := &pgx.Batch{}
+	f := DashboardFilter{Now: now, OwnReminders: true}
+	queueReminders(b, a, f, "today", &today)
+	queueReminders(b, a, f, "overdue", &overdue)
+	err = db.readBatch(ctx, b)
+	return today, overdue, err
+}

@@ -1,0 +1,4 @@
+package postgres
+
+// NotNullSorts exposes notNullSorts to TestSortColumnsNotNull.
+var NotNullSorts = notNullSorts

@@ -1,0 +1,190 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"crm/internal/crm"
+	"crm/internal/postgres"
+	"crm/internal/webctx"
+	"crm/internal/xlsx"
+	"crm/web/views"
+)
+
+// Excel exports of the lists (SPEC §6, §7: every list has 导出 Excel).
+// GET /{list}/export.xlsx takes the list's own query string (tab, filters,
+// sort; page is ignored) and writes every row of it — the same permission
+// condition, built by the same functions as the list — up to
+// xlsx.DefaultExportMaxRows, in the columns of the list's import template
+// (see internal/xlsx export.go). A list that answers 403 (marketing:
+// quotes, orders, payments, invoices; employees: admins only) exports
+// nothing either.
+//
+// The file streams: the workbook is zipped onto the response as it is
+// written (excelize's File.Write would zip it into memory first), and
+// nothing in front of it buffers. The routes load the session read-only
+// (loadSession) rather than through scs's LoadAndSave — older scs versions
+// buffered whole responses there; v2.9 commits the session at the first
+// write instead, and an export has nothing to commit — then authenticate
+// and require a login like every page. GET only: the cross-origin check
+// lets them through as it does every page, and an export changes nothing.
+
+// exportSource builds a list's export query from the request: the list's
+// filter for the actor, or an error (403) when the actor may not see it.
+type exportSource func(r *http.Request, a crm.Actor) (postgres.ExportQuery, error)
+
+// registerExportRoutes adds GET /{list}/export.xlsx for every list; see
+// docs/http.md. The router is the export group of routes.go.
+func (s *Server) registerExportRoutes(r chi.Router) {
+	r.Get("/campaigns/export.xlsx", s.handleExport("campaigns", campaignExport))
+	r.Get("/leads/export.xlsx", s.handleExport("leads", leadExport))
+	r.Get("/customers/export.xlsx", s.handleExport("customers", customerExport))
+	r.Get("/contacts/export.xlsx", s.handleExport("contacts", contactExport))
+	r.Get("/follow-ups/export.xlsx", s.handleExport("follow-ups", followUpExport))
+	r.Get("/opportunities/export.xlsx", s.handleExport("opportunities", opportunityExport))
+	r.Get("/products/export.xlsx", s.handleExport("products", productExport))
+	r.Get("/quotes/export.xlsx", s.handleExport("quotes", areaExport(crm.AreaQuotes, quoteExport)))
+	r.Get("/orders/export.xlsx", s.handleExport("orders", areaExport(crm.AreaOrders, orderExport)))
+	r.Get("/payments/export.xlsx", s.handleExport("payments", areaExport(crm.AreaPayments, paymentExport)))
+	r.Get("/invoices/export.xlsx", s.handleExport("invoices", areaExport(crm.AreaInvoices, invoiceExport)))
+	r.With(s.require(crm.CanManageOrganisation)).Get("/admin/employees/export.xlsx", s.handleExport("employees", employeeExport))
+}
+
+// loadSession loads the session named by the request's cookie into the
+// context, read-only: unlike LoadAndSave it neither buffers the response
+// nor writes the session back, so an export streams. Whatever a handler
+// behind it puts into the session is lost; authenticate's revocation of a
+// dead session still happens in the store.
+func (s *Server) loadSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var token string
+		if c, err := r.Cookie(s.sessions.Cookie.Name); err == nil {
+			token = c.Value
+		}
+		ctx, err := s.sessions.Load(r.Context(), token)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		w.Header().Add("Vary", "Cookie")
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// handleExport streams the export of list: all its rows are read first
+// (so that a refusal — too many rows, busy — is still an error page), then
+// the workbook is zipped onto the response as it is written.
+func (s *Server) handleExport(list string, source exportSource) http.HandlerFunc {
+	e := xlsx.ExportByName(list)
+	if e == nil {
+		panic("server: no export for " + list)
+	}
+	ex := &xlsx.Exporter{DB: s.db}
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		a := webctx.Actor(ctx)
+		l := webctx.Locale(ctx)
+		q, err := source(r, a)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		file, err := ex.Build(ctx, e, q, l)
+		if errors.Is(err, xlsx.ErrExportBusy) {
+			w.Header().Set("Retry-After", "10")
+			s.render(w, r, http.StatusTooManyRequests, views.ErrorPage(views.ErrorProps{Status: http.StatusTooManyRequests,
+				Title: webctx.T(ctx, "import.busy_title"), Message: webctx.T(ctx, "export.busy", xlsx.ExportSlots()), SignedIn: true}))
+			return
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		defer file.Close()
+		h := w.Header()
+		h.Set("Content-Type", xlsxType)
+		h.Set("Content-Disposition", attachment(xlsx.ExportFileName(e, l, time.Now())))
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Export-Rows", strconv.Itoa(file.Rows))
+		w.WriteHeader(http.StatusOK)
+		if _, err := file.WriteTo(w); err != nil {
+			// Half a file went out (the client left, most likely): cut the
+			// connection so that it is not taken for a whole one.
+			s.log.Warn("export cut short", "id", webctx.Get(ctx).ID, "list", list, "err", err)
+			panic(http.ErrAbortHandler)
+		}
+	}
+}
+
+// areaExport refuses the export of an area the actor may not see (403, as
+// its list).
+func areaExport(area crm.Area, source exportSource) exportSource {
+	return func(r *http.Request, a crm.Actor) (postgres.ExportQuery, error) {
+		if !crm.CanSeeArea(a, area) {
+			return postgres.ExportQuery{}, crm.ErrForbidden
+		}
+		return source(r, a)
+	}
+}
+
+func campaignExport(r *http.Request, a crm.Actor) (postgres.ExportQuery, error) {
+	f, _ := campaignFilter(r, a)
+	return postgres.CampaignExport(a, f), nil
+}
+
+func leadExport(r *http.Request, a crm.Actor) (postgres.ExportQuery, error) {
+	f, _ := leadFilter(r, a)
+	return postgres.LeadExport(a, f), nil
+}
+
+func customerExport(r *http.Request, a crm.Actor) (postgres.ExportQuery, error) {
+	f, _ := customerFilter(r, a)
+	return postgres.CustomerExport(a, f), nil
+}
+
+func contactExport(r *http.Request, a crm.Actor) (postgres.ExportQuery, error) {
+	f, _ := contactFilter(r, a)
+	return postgres.ContactExport(a, f), nil
+}
+
+func followUpExport(r *http.Request, a crm.Actor) (postgres.ExportQuery, error) {
+	f, _ := followUpFilter(r, a)
+	return postgres.FollowUpExport(a, f), nil
+}
+
+func opportunityExport(r *http.Request, a crm.Actor) (postgres.ExportQuery, error) {
+	f, _ := opportunityFilter(r, a)
+	return postgres.OpportunityExport(a, f), nil
+}
+
+func productExport(r *http.Request, _ crm.Actor) (postgres.ExportQuery, error) {
+	return postgres.ProductExport(productFilter(r)), nil
+}
+
+func quoteExport(r *http.Request, a crm.Actor) (postgres.ExportQuery, error) {
+	f, _ := quoteFilter(r, a)
+	return postgres.QuoteExport(a, f), nil
+}
+
+func orderExport(r *http.Request, a crm.Actor) (postgres.ExportQuery, error) {
+	f, _ := orderFilter(r, a)
+	return postgres.OrderExport(a, f), nil
+}
+
+func paymentExport(r *http.Request, a crm.Actor) (postgres.ExportQuery, error) {
+	f, _ := paymentFilter(r, a)
+	return postgres.PaymentExport(a, f), nil
+}
+
+func invoiceExport(r *http.Request, a crm.Actor) (postgres.ExportQuery, error) {
+	f, _ := invoiceFilter(r, a)
+	return postgres.InvoiceExport(a, f), nil
+}
+
+func employeeExport(r *http.Request, _ crm.Actor) (postgres.ExportQuery, error) {
+	return postgres.EmployeeExport(employeeFilter(r)), nil
+}
