@@ -102,19 +102,13 @@ func ensureTemplate(ctx context.Context, conn *pgx.Conn, admin string) (string, 
 	if exists {
 		return tmpl, nil
 	}
-	// Templates of older migrations are of no further use.
-	rows, err := conn.Query(ctx, "SELECT datname FROM pg_database WHERE datname LIKE 'crm\\_tmpl\\_%' OR datname LIKE 'crm\\_build\\_%'")
-	if err != nil {
-		return "", err
-	}
-	old, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return "", err
-	}
-	for _, o := range old {
-		_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+o+" WITH (FORCE)")
-	}
+	// Templates of other migration sets are left alone: another checkout
+	// (another branch, CI beside a developer) may be cloning them right now.
+	// A half-built template of this set, from a run that died, goes.
 	build := "crm_build_" + sum
+	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+build+" WITH (FORCE)"); err != nil {
+		return "", err
+	}
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+build); err != nil {
 		return "", err
 	}
