@@ -147,8 +147,12 @@ func TestTwoInstances(t *testing.T) {
 	}
 	t.Logf("A's progress reports while B committed %d rows: %q", rowsIn, seen)
 	doc := page(t, c, a+job)
-	if doc.Find(`[data-testid=import-committed]`).Length() == 0 || doc.Find(`[data-testid=flash]`).Text() == "" {
-		t.Fatalf("A's job page after B's commit lacks the committed state or B's flash:\n%s", doc.Find("main").Text())
+	// (B's flash is shown by whichever page A loads first after the commit:
+	// the polling loop above may already have taken it, so it is not
+	// asserted here; the flash crossing instances is checked in the
+	// session part of this test.)
+	if doc.Find(`[data-testid=import-committed]`).Length() == 0 {
+		t.Fatalf("A's job page after B's commit lacks the committed state:\n%s", doc.Find("main").Text())
 	}
 	var n int
 	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM customers WHERE name LIKE '导入客户%'`).Scan(&n); err != nil || n != rowsIn {
