@@ -51,7 +51,7 @@ bench: build ## page benchmark: generates BENCH_CUSTOMERS customers into crm_ben
 	$(GO) build -o bin/crmbench ./cmd/crmbench || exit 1; \
 	bin/crm serve --addr $(BENCH_ADDR) 2>/dev/null & pid=$$!; \
 	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null' EXIT; \
-	bin/crmbench -base http://$(BENCH_ADDR) -pid $$pid -doc docs/performance.md -explain rep_small,rep_big,manager_third,management $(BENCH_FLAGS)
+	bin/crmbench -base http://$(BENCH_ADDR) -pid $$pid -doc docs/performance.md -explain rep_small,rep_big,management $(BENCH_FLAGS)
 
 bench-go: ## Go benchmarks against a real Postgres
 	@url=$$(DB_URL_OVERRIDE="$(TEST_DATABASE_URL)" scripts/db.sh url postgres) || exit 1; \

@@ -6,7 +6,7 @@
 // physical limit of the page — and the server's memory. It prints a
 // Markdown table and writes it, with the date and the machine, into
 // docs/performance.md between its markers. With -explain it also writes
-// EXPLAIN (ANALYZE, BUFFERS) of each page's queries.
+// EXPLAIN (ANALYZE, COSTS OFF) of each page's queries.
 //
 // It talks to the loopback only and sends bounded numbers of requests.
 package main
@@ -56,6 +56,8 @@ type config struct {
 	password string
 	doc      string
 	explain  []string // persona classes whose plans -explain writes
+
+	loadBefore string
 }
 
 func run() error {
@@ -114,6 +116,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	c.loadBefore = loadAverage()
 	mem := &memory{pid: c.pid}
 	stopMem := mem.sample()
 	started := time.Now()
@@ -494,8 +497,8 @@ func rate(r float64) string { return strconv.FormatFloat(r, 'f', 0, 64) }
 func report(results []result, mem *memory, customers int64, terms gen.Terms, took time.Duration, c config) string {
 	var b strings.Builder
 	host, _ := os.Hostname()
-	fmt.Fprintf(&b, "Measured %s on %s: %d CPUs, %s RAM, %s; %d customers. `make bench` (cmd/crmbench): %d requests per page with one client, %d with sixteen; SQL is the page's main storage calls run directly through pgx (one client). Times in ms; the searches are `%s` (a two-character name) and `%s` (a phone prefix). Took %s.\n\n",
-		time.Now().Format("2006-01-02 15:04"), host, runtime.NumCPU(), memTotal(), pgVersion(), customers, c.n1, c.n16,
+	fmt.Fprintf(&b, "Measured %s on %s: %d CPUs, %s RAM, %s, load average %s before → %s after (other work on the machine included); %d customers. `make bench` (cmd/crmbench): %d requests per page with one client, %d with sixteen; SQL is the page's main storage calls run directly through pgx (one client). Times in ms; the searches are `%s` (a two-character name) and `%s` (a phone prefix). Took %s.\n\n",
+		time.Now().Format("2006-01-02 15:04"), host, runtime.NumCPU(), memTotal(), pgVersion(), c.loadBefore, loadAverage(), customers, c.n1, c.n16,
 		terms.Name2, terms.PhonePrefix, took.Round(time.Second))
 	b.WriteString("Targets (issue 7): a list page with one client p50 ≤ 3 ms and p99 ≤ 10 ms; every list and detail page p99 ≤ 50 ms with sixteen clients; server ≤ 1.3 × SQL at p50 and ≤ 1.5 × at p99; the customer page ≥ 2 000 requests/s; the dashboard ≤ 200 ms. *Misses* lists the targets a row does not meet.\n\n")
 	b.WriteString("| user | page | c=1 p50 | c=1 p99 | c=1 req/s | c=16 p50 | c=16 p99 | c=16 req/s | SQL p50 | SQL p99 | ×SQL p50 | ×SQL p99 | misses |\n")
@@ -525,6 +528,15 @@ func report(results []result, mem *memory, customers int64, terms gen.Terms, too
 	return b.String()
 }
 
+// loadAverage is the one-minute load average.
+func loadAverage() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); len(f) > 0 {
+		return f[0]
+	}
+	return "?"
+}
+
 func memTotal() string {
 	rss, _ := os.ReadFile("/proc/meminfo")
 	for _, l := range strings.Split(string(rss), "\n") {
@@ -548,7 +560,7 @@ func pgVersion() string {
 	return "PostgreSQL " + v + " (shared_buffers " + sb + ")"
 }
 
-// explain writes EXPLAIN (ANALYZE, BUFFERS) of a page's statements.
+// explain writes EXPLAIN (ANALYZE, COSTS OFF) of a page's statements.
 func explain(ctx context.Context, pool *pgxpool.Pool, w *strings.Builder, p gen.Persona, pg gen.Page, stmts []statement) error {
 	fmt.Fprintf(w, "#### %s — %s (`%s`)\n\n", p.Class, pg.Name, pg.Path)
 	for _, s := range stmts {
@@ -556,7 +568,7 @@ func explain(ctx context.Context, pool *pgxpool.Pool, w *strings.Builder, p gen.
 		if i := strings.Index(q, " EXPLAIN (FORMAT JSON) "); i >= 0 {
 			continue // the count's estimate: a plan, not a query
 		}
-		rows, err := pool.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+q, s.args...)
+		rows, err := pool.Query(ctx, "EXPLAIN (ANALYZE, COSTS OFF) "+q, s.args...)
 		if err != nil {
 			return fmt.Errorf("explain %s: %w", q, err)
 		}

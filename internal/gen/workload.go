@@ -92,8 +92,12 @@ func Pages(ctx context.Context, db *postgres.DB, a crm.Actor, t Terms) ([]Page, 
 		pages = append(pages, customers("customers 公海", "?tab=pool", postgres.CustomerFilter{Tab: crm.TabPool}))
 	}
 
-	// The customer's page: the first customer of a's list.
+	// The customer's page: the first customer of a's list (of 全部 when a
+	// owns none).
 	list, _, err := db.FindCustomers(ctx, a, postgres.CustomerFilter{Tab: ct, Page: postgres.Page{Page: 1, PerPage: 1}})
+	if err == nil && len(list) == 0 && has(crm.ResCustomer, crm.TabAll) {
+		list, _, err = db.FindCustomers(ctx, a, postgres.CustomerFilter{Tab: crm.TabAll, Page: postgres.Page{Page: 1, PerPage: 1}})
+	}
 	if err != nil {
 		return nil, err
 	}
