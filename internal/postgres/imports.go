@@ -1458,9 +1458,9 @@ func (s *ImportSession) revertBlockers(ctx context.Context, t ImportTarget, jobI
 
 // revertBefore moves the figures the records about to be removed had
 // moved: approved orders leave their customers' deal figures (and a
-// customer with no deal left is 潜在客户 again), confirmed payments their
-// orders' and customers' paid amounts — each with the history entry the
-// workflows write.
+// customer with no deal left is 潜在客户 again; an 'import_revert' entry in
+// its history says so), confirmed payments their orders' and customers'
+// paid amounts.
 func (s *ImportSession) revertBefore(ctx context.Context, t ImportTarget, jobID int64) error {
 	switch t.Table {
 	case "orders":
@@ -1476,7 +1476,7 @@ func (s *ImportSession) revertBefore(ctx context.Context, t ImportTarget, jobID 
 			                  stage = CASE WHEN c.deal_count - d.n = 0 THEN 'potential' ELSE c.stage END
 			           FROM d WHERE c.id = d.customer_id RETURNING c.id, c.deal_amount, c.deal_count, c.stage)
 			INSERT INTO history (resource, record_id, actor_id, action, changes, imported, import_job_id)
-			SELECT $1, u.id, $2, 'deal', `+dealChanges+`, true, $3 FROM u JOIN o ON o.id = u.id`,
+			SELECT $1, u.id, $2, 'import_revert', `+dealChanges+`, true, $3 FROM u JOIN o ON o.id = u.id`,
 			string(crm.ResCustomer), s.actor.ID, jobID)
 		return translate(err)
 	case "payments":

@@ -62,8 +62,11 @@ func groupOrders(v *validator, rows []*row) {
 	first := rows[0]
 	ni := t.index["number"]
 	num := first.cells[ni]
-	if num == "" {
-		return // the row says the number is required
+	if num == "" { // a group of its own (sameGroup)
+		if !first.hasError("number") {
+			first.fail("number", "import.err.required")
+		}
+		return
 	}
 	if at, seen := v.groups[num]; seen {
 		for _, r := range rows {

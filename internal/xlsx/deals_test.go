@@ -175,6 +175,7 @@ func TestImportOrdersGroups(t *testing.T) {
 		[]any{"A-4", "", "", "", "", "", "SVC", "", "", "1"},
 		[]any{"A-5", "甲公司", "", "", "", "", "SVC", "", "1.5", "1"},
 		[]any{"A-5", "甲公司", "", "", "", "", "NOPE", "", "", "1"},
+		[]any{"", "甲公司", "", "", "", "", "SVC", "", "", "1"},
 	)
 	rep, err := importer(d.db).Check(context.Background(), d.admin, xlsx.TableByName("orders"), data, xlsx.Options{})
 	if err != nil {
@@ -187,11 +188,12 @@ func TestImportOrdersGroups(t *testing.T) {
 		"第 7 行「客户名称」：必填，不能为空。",
 		"第 8 行「折扣」：「1.5」不是有效的折扣：应为大于 0、不超过 1 的系数（如 0.9），或 90%、9折。",
 		"第 9 行「产品 SKU」：找不到 SKU 为「NOPE」的产品。",
+		"第 10 行「订单编号」：必填，不能为空。",
 	}
 	got := messages(rep)
 	slices.Sort(got)
 	slices.Sort(want)
-	if !slices.Equal(got, want) || rep.Counts.New != 2 || rep.Counts.Error != 6 {
+	if !slices.Equal(got, want) || rep.Counts.New != 2 || rep.Counts.Error != 7 {
 		t.Fatalf("errors (counts %+v)\n%s\nwant\n%s", rep.Counts, strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
