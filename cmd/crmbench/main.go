@@ -34,7 +34,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/xuri/excelize/v2"
 
+	"crm/internal/crm"
 	"crm/internal/gen"
 	"crm/internal/postgres"
 )
@@ -58,6 +60,7 @@ type config struct {
 	explain  []string // persona classes whose plans -explain writes
 
 	loadBefore string
+	noExport   bool
 }
 
 func run() error {
@@ -67,6 +70,7 @@ func run() error {
 	flag.IntVar(&c.pid, "pid", 0, "the server's process id, for its memory (0: not measured)")
 	flag.IntVar(&c.n1, "n1", 100, "requests per page with one client")
 	flag.IntVar(&c.n16, "n16", 400, "requests per page with sixteen clients")
+	flag.BoolVar(&c.noExport, "no-export", false, "skip the export of 10 000 customers")
 	flag.DurationVar(&c.maxTime, "max", 15*time.Second, "at most this long per page and concurrency (slow pages get fewer requests)")
 	flag.StringVar(&users, "users", "rep_small,rep_big,collaborator,manager_third,management,marketing,finance", "persona classes (gen.Personas)")
 	flag.StringVar(&c.only, "pages", "", "only the pages whose name contains this")
@@ -175,8 +179,15 @@ func run() error {
 			}
 		}
 	}
+	var exp string
+	if !c.noExport {
+		if exp, err = exportRun(ctx, db, c); err != nil {
+			return err
+		}
+		fmt.Fprintln(os.Stderr, exp)
+	}
 	stopMem()
-	table := report(results, mem, customers, terms, time.Since(started), c)
+	table := report(results, mem, customers, terms, time.Since(started), c) + exp
 	fmt.Println(table)
 	if c.doc != "" {
 		if err := writeSection(c.doc, "bench", table); err != nil {
@@ -190,6 +201,51 @@ func run() error {
 		fmt.Fprintf(os.Stderr, "written into %s\n", c.doc)
 	}
 	return nil
+}
+
+// exportRun downloads the customer export (Excel) of the 10 000 newest
+// customers as management three times — the list's date filter picks them
+// — and counts the rows of the file.
+func exportRun(ctx context.Context, db *postgres.DB, c config) (string, error) {
+	p := gen.PersonaByClass("management")
+	client, err := login(c.base, p.Username, c.password)
+	if err != nil {
+		return "", err
+	}
+	var from time.Time
+	if err := db.Pool.QueryRow(ctx, `SELECT min(created_at) FROM (SELECT created_at FROM customers ORDER BY created_at DESC LIMIT 10000) x`).Scan(&from); err != nil {
+		return "", err
+	}
+	day := from.In(crm.Zone).AddDate(0, 0, 1).Format("2006-01-02")
+	u := c.base + "/customers/export.xlsx?tab=all&from=" + day
+	var took []time.Duration
+	rows := 0
+	for range 3 {
+		t := time.Now()
+		res, err := client.Get(u)
+		if err != nil {
+			return "", err
+		}
+		body, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil || res.StatusCode != http.StatusOK {
+			return "", fmt.Errorf("GET %s: %d %v", u, res.StatusCode, err)
+		}
+		took = append(took, time.Since(t))
+		f, err := excelize.OpenReader(bytes.NewReader(body))
+		if err != nil {
+			return "", err
+		}
+		all, err := f.GetRows(f.GetSheetList()[0])
+		f.Close()
+		if err != nil {
+			return "", err
+		}
+		rows = len(all) - 1
+	}
+	slices.Sort(took)
+	return fmt.Sprintf("\nExport: `%s` (management, customers created since %s) — %d rows, %s s at the median of three (target ≤ 3 s for 10 000).\n",
+		strings.TrimPrefix(u, c.base), day, rows, strconv.FormatFloat(took[1].Seconds(), 'f', 2, 64)), nil
 }
 
 // waitHealthy waits for the server to answer /healthz.

@@ -40,6 +40,15 @@ func TestDashboardWalk(t *testing.T) {
 		do(t, ctx, "logout", chromedp.WaitVisible(chromedp.CSS(`[data-testid=logout]`)),
 			chromedp.Submit(chromedp.CSS(`[data-testid=logout]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=login-form]`)))
 	}
+	// english switches the signed-in user's language (kept on the account).
+	english := func(on bool) {
+		lang := "zh-CN"
+		if on {
+			lang = "en"
+		}
+		do(t, ctx, "switch to "+lang, chromedp.Click(chromedp.CSS(`[data-testid=lang-switch]`)),
+			chromedp.WaitReady(chromedp.CSS(`html[lang=`+lang+`]`)))
+	}
 	open := func(path string) {
 		do(t, ctx, "open "+path, chromedp.Navigate(base+path), chromedp.WaitVisible(chromedp.CSS(`[data-testid=dashboard]`)))
 	}
@@ -54,6 +63,10 @@ func TestDashboardWalk(t *testing.T) {
 		t.Fatal("the rep's dashboard misses the money tiles or the trend chart")
 	}
 	shot(t, ctx, "dashboard-rep-zh")
+	english(true)
+	open("/?period=year")
+	shot(t, ctx, "dashboard-rep-en")
+	english(false)
 	logout()
 
 	// The manager of 销售部: the team, a funnel figure clicked.
@@ -63,6 +76,11 @@ func TestDashboardWalk(t *testing.T) {
 		t.Fatal("the manager's ranking is empty over the demo data")
 	}
 	shot(t, ctx, "dashboard-manager-zh")
+	english(true)
+	open("/?period=year")
+	shot(t, ctx, "dashboard-manager-en")
+	english(false)
+	open("/?period=year")
 	var stage string
 	var want int
 	for _, s := range []string{"initial", "needs", "proposal", "negotiation", "won", "lost"} {
@@ -139,19 +157,19 @@ func TestDashboardWalk(t *testing.T) {
 
 	// Management, in English; its bell counts the orders waiting for it.
 	login(t, ctx, base, "boss", postgres.DemoPassword)
-	do(t, ctx, "switch to English", chromedp.Click(chromedp.CSS(`[data-testid=lang-switch]`)),
-		chromedp.WaitReady(chromedp.CSS(`html[lang=en]`)))
+	open("/?period=year")
+	shot(t, ctx, "dashboard-management-zh")
+	english(true)
 	open("/?period=year")
 	if !strings.Contains(text(t, ctx, `[data-testid=dashboard-period]`), "this year") {
 		t.Fatalf("the dashboard is not in English: %q", text(t, ctx, `[data-testid=dashboard-period]`))
 	}
 	shot(t, ctx, "dashboard-management-en")
+	english(false)
 	logout()
 
 	// Marketing: campaigns with ROI, no money anywhere.
 	login(t, ctx, base, "marketing", postgres.DemoPassword)
-	do(t, ctx, "back to Chinese", chromedp.Click(chromedp.CSS(`[data-testid=lang-switch]`)),
-		chromedp.WaitReady(chromedp.CSS(`html[lang=zh-CN]`)))
 	open("/?period=year")
 	for _, sel := range []string{"tile-deal", "tile-paid", "tile-outstanding", "trend-chart", "dashboard-receivables", "dashboard-ranking"} {
 		if count(t, ctx, `[data-testid=`+sel+`]`) != 0 {

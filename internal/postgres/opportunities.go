@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -162,7 +161,8 @@ type BoardColumn struct {
 // CountCap, like every list): a board of up to CountCap opportunities — a
 // rep's, a small team's — is read whole from the permission branches'
 // indexes, grouped by stage for exact counts and sums and numbered per
-// stage (a window) for the cards; a bigger one is read stage by stage, each
+// stage (a window, whose ids the cards are then fetched by, so that only
+// they join their lookups) for the cards; a bigger one is read stage by stage, each
 // an index walk (opportunities_stage_idx) that stops after BoardCards cards
 // and after CountCap+1 rows for the count and sum. Either way a board costs
 // the same with ten thousand or ten million opportunities.
@@ -205,11 +205,11 @@ func (db *DB) Board(ctx context.Context, a crm.Actor, f BoardFilter) ([]BoardCol
 		}
 	}
 	rows, err = db.Pool.Query(ctx, `/* postgres.Board cards */
-		SELECT `+opportunityColumns+`
-		FROM (SELECT op.id, row_number() OVER (PARTITION BY op.stage ORDER BY op.stage_changed_at DESC, op.id DESC) AS rn
-		      FROM opportunities op`+q.whereSQL()+`) c
-		JOIN opportunities op ON op.id = c.id`+strings.TrimPrefix(opportunityFrom, "opportunities op")+`
-		WHERE c.rn <= `+strconv.Itoa(BoardCards)+`
+		SELECT `+opportunityColumns+` FROM `+opportunityFrom+`
+		WHERE op.id = ANY(ARRAY(
+		    SELECT n.id FROM (SELECT op.id, row_number() OVER (PARTITION BY op.stage ORDER BY op.stage_changed_at DESC, op.id DESC) AS rn
+		                      FROM opportunities op`+q.whereSQL()+`) n
+		    WHERE n.rn <= `+strconv.Itoa(BoardCards)+`))
 		ORDER BY op.stage_changed_at DESC, op.id DESC`, q.args.List...)
 	if err != nil {
 		return nil, err
