@@ -46,3 +46,57 @@ func CanSeeArea(a Actor, area Area) bool {
 	}
 	return true
 }
+
+// DashboardSection is a part of the dashboard (仪表盘) that the admin may
+// hide from a role (seed §2.2: every role sees the dashboard by default).
+type DashboardSection string
+
+// The dashboard's sections, in page order.
+const (
+	SectionKPI         DashboardSection = "kpi"         // the tiles
+	SectionTrend       DashboardSection = "trend"       // 成交金额 and 回款金额 per month, 12 months
+	SectionFunnel      DashboardSection = "funnel"      // opportunities by stage
+	SectionSources     DashboardSection = "sources"     // new leads by source
+	SectionLevels      DashboardSection = "levels"      // new customers by level
+	SectionCampaigns   DashboardSection = "campaigns"   // campaign ROI
+	SectionRanking     DashboardSection = "ranking"     // salesperson ranking
+	SectionFollowUps   DashboardSection = "follow_ups"  // 今日待跟进 and overdue
+	SectionReceivables DashboardSection = "receivables" // receivables by age
+)
+
+// DashboardSections lists the sections in page order.
+var DashboardSections = []DashboardSection{SectionKPI, SectionTrend, SectionFunnel, SectionSources, SectionLevels,
+	SectionCampaigns, SectionRanking, SectionFollowUps, SectionReceivables}
+
+// DashboardMoney reports whether a's dashboard shows money: orders,
+// payments and what derives from them. Marketing's does not (SPEC §3 rule
+// 2) — the same rule that hides those areas from its navigation.
+func DashboardMoney(a Actor) bool {
+	return CanSeeArea(a, AreaOrders) && CanSeeArea(a, AreaPayments)
+}
+
+// DashboardTeam reports whether a's dashboard ranks salespeople and may be
+// narrowed to one of them: sales managers and above.
+func DashboardTeam(a Actor) bool {
+	switch a.Role {
+	case RoleSalesManager, RoleManagement, RoleAdmin:
+		return true
+	}
+	return false
+}
+
+// DashboardSectionOpen reports whether the rules let role see section s at
+// all; the admin may hide it further (/admin/dashboard). Follow-up
+// reminders concern those who own leads and customers, not finance.
+func DashboardSectionOpen(role Role, s DashboardSection) bool {
+	a := Actor{ID: -1, Role: role} // the rules below depend on the role only
+	switch s {
+	case SectionTrend, SectionReceivables:
+		return DashboardMoney(a)
+	case SectionRanking:
+		return DashboardTeam(a)
+	case SectionFollowUps:
+		return role != RoleFinance
+	}
+	return true
+}

@@ -23,59 +23,23 @@ import (
 // ones kept on write. All the queries go to the database in one batch, in
 // one read-only transaction: every figure of a page is of one snapshot.
 
-// DashboardSection is a part of the dashboard that the admin may hide from
-// a role (seed §2.2: every role sees the dashboard by default).
-type DashboardSection string
+// DashboardSection is crm.DashboardSection: the policy (crm) decides which
+// role sees which section; the queries below name the sections by these
+// aliases of crm's constants.
+type DashboardSection = crm.DashboardSection
 
-// The dashboard's sections, in page order.
+// The dashboard's sections, as the queries name them (crm.SectionKPI, …).
 const (
-	SectionKPI         DashboardSection = "kpi"         // the tiles
-	SectionTrend       DashboardSection = "trend"       // 成交金额 and 回款金额 per month, 12 months
-	SectionFunnel      DashboardSection = "funnel"      // opportunities by stage
-	SectionSources     DashboardSection = "sources"     // new leads by source
-	SectionLevels      DashboardSection = "levels"      // new customers by level
-	SectionCampaigns   DashboardSection = "campaigns"   // campaign ROI
-	SectionRanking     DashboardSection = "ranking"     // salesperson ranking
-	SectionFollowUps   DashboardSection = "follow_ups"  // 今日待跟进 and overdue
-	SectionReceivables DashboardSection = "receivables" // receivables by age
+	SectionKPI         = crm.SectionKPI
+	SectionTrend       = crm.SectionTrend
+	SectionFunnel      = crm.SectionFunnel
+	SectionSources     = crm.SectionSources
+	SectionLevels      = crm.SectionLevels
+	SectionCampaigns   = crm.SectionCampaigns
+	SectionRanking     = crm.SectionRanking
+	SectionFollowUps   = crm.SectionFollowUps
+	SectionReceivables = crm.SectionReceivables
 )
-
-// DashboardSections lists the sections in page order.
-var DashboardSections = []DashboardSection{SectionKPI, SectionTrend, SectionFunnel, SectionSources, SectionLevels,
-	SectionCampaigns, SectionRanking, SectionFollowUps, SectionReceivables}
-
-// DashboardMoney reports whether a's dashboard shows money: orders,
-// payments and what derives from them. Marketing's does not (SPEC §3 rule
-// 2) — the same rule that hides those areas from its navigation.
-func DashboardMoney(a crm.Actor) bool {
-	return crm.CanSeeArea(a, crm.AreaOrders) && crm.CanSeeArea(a, crm.AreaPayments)
-}
-
-// DashboardTeam reports whether a's dashboard ranks salespeople and may be
-// narrowed to one of them: sales managers and above.
-func DashboardTeam(a crm.Actor) bool {
-	switch a.Role {
-	case crm.RoleSalesManager, crm.RoleManagement, crm.RoleAdmin:
-		return true
-	}
-	return false
-}
-
-// DashboardSectionOpen reports whether the rules let role see section s at
-// all; the admin may hide it further (/admin/dashboard). Follow-up
-// reminders concern those who own leads and customers, not finance.
-func DashboardSectionOpen(role crm.Role, s DashboardSection) bool {
-	a := crm.Actor{ID: -1, Role: role} // the rules below depend on the role only
-	switch s {
-	case SectionTrend, SectionReceivables:
-		return DashboardMoney(a)
-	case SectionRanking:
-		return DashboardTeam(a)
-	case SectionFollowUps:
-		return role != crm.RoleFinance
-	}
-	return true
-}
 
 // HiddenDashboardSections returns the sections the admin hid, per role.
 func (db *DB) HiddenDashboardSections(ctx context.Context) (map[crm.Role]map[DashboardSection]bool, error) {
@@ -110,8 +74,8 @@ func (db *DB) DashboardSectionsOf(ctx context.Context, a crm.Actor) (map[Dashboa
 		return nil, err
 	}
 	out := map[DashboardSection]bool{}
-	for _, s := range DashboardSections {
-		if DashboardSectionOpen(a.Role, s) && !slices.Contains(hidden, s) {
+	for _, s := range crm.DashboardSections {
+		if crm.DashboardSectionOpen(a.Role, s) && !slices.Contains(hidden, s) {
 			out[s] = true
 		}
 	}
@@ -128,7 +92,7 @@ func (db *DB) SetHiddenDashboardSections(ctx context.Context, a crm.Actor, hidde
 		}
 		for _, role := range crm.Roles {
 			for _, s := range hidden[role] {
-				if !knownSection(s) || !DashboardSectionOpen(role, s) {
+				if !knownSection(s) || !crm.DashboardSectionOpen(role, s) {
 					continue
 				}
 				if _, err := tx.Exec(ctx, `/* postgres.SetHiddenDashboardSections */
@@ -142,7 +106,7 @@ func (db *DB) SetHiddenDashboardSections(ctx context.Context, a crm.Actor, hidde
 	})
 }
 
-func knownSection(s DashboardSection) bool { return slices.Contains(DashboardSections, s) }
+func knownSection(s DashboardSection) bool { return slices.Contains(crm.DashboardSections, s) }
 
 // DashboardFilter says what the dashboard counts. From and To are the
 // period's first and last day (midnight in crm.Zone); Now is the moment the
@@ -362,11 +326,11 @@ func UnpaidCondition(alias string) string {
 
 // Dashboard computes the sections of f.Sections for a, in one round trip.
 // Sections with money are left out for an actor who may not see money
-// (DashboardMoney), the ranking for one who does not lead a team.
+// (crm.DashboardMoney), the ranking for one who does not lead a team.
 func (db *DB) Dashboard(ctx context.Context, a crm.Actor, f DashboardFilter) (Dashboard, error) {
 	var d Dashboard
-	on := func(s DashboardSection) bool { return f.Sections[s] && DashboardSectionOpen(a.Role, s) }
-	money := DashboardMoney(a)
+	on := func(s DashboardSection) bool { return f.Sections[s] && crm.DashboardSectionOpen(a.Role, s) }
+	money := crm.DashboardMoney(a)
 	from, to := dayStart(f.From), dayStart(f.To).AddDate(0, 0, 1) // [from, to)
 	fromDay, toDay := dateArg(&f.From), dateArg(&f.To)
 	b := &pgx.Batch{}
@@ -530,7 +494,7 @@ func (db *DB) Dashboard(ctx context.Context, a crm.Actor, f DashboardFilter) (Da
 	if on(SectionCampaigns) {
 		db.queueCampaigns(b, a, f, &d)
 	}
-	if on(SectionRanking) && money && DashboardTeam(a) {
+	if on(SectionRanking) && money && crm.DashboardTeam(a) {
 		var args Args
 		fr, t := args.Add(from), args.Add(to)
 		b.Queue(`/* postgres.Dashboard ranking */

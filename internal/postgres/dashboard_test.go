@@ -422,7 +422,7 @@ func (o dashOracle) dashboard() postgres.Dashboard {
 		d.Funnel = append(d.Funnel, st)
 	}
 	// Ranking: per owner, in the period.
-	if postgres.DashboardTeam(o.a) {
+	if crm.DashboardTeam(o.a) {
 		by := map[int64]*postgres.RankRow{}
 		row := func(id int64) *postgres.RankRow {
 			if by[id] == nil {
@@ -496,9 +496,9 @@ func (o dashOracle) campaignFigures() map[int64]crm.Campaign {
 	return out
 }
 
-func allSections() map[postgres.DashboardSection]bool {
-	out := map[postgres.DashboardSection]bool{}
-	for _, s := range postgres.DashboardSections {
+func allSections() map[crm.DashboardSection]bool {
+	out := map[crm.DashboardSection]bool{}
+	for _, s := range crm.DashboardSections {
 		out[s] = true
 	}
 	return out
@@ -531,7 +531,7 @@ func TestDashboardFiguresEqualDirectComputation(t *testing.T) {
 		for pi, p := range periods {
 			a := w.actors[c.who]
 			f := postgres.DashboardFilter{From: p.from, To: p.to, Now: w.now, DepartmentID: w.dept[c.dept], Sections: allSections(),
-				OwnReminders: !postgres.DashboardTeam(a)}
+				OwnReminders: !crm.DashboardTeam(a)}
 			if c.owner != "" {
 				f.OwnerID = w.actors[c.owner].ID
 			}
@@ -579,7 +579,7 @@ func compareDashboards(t *testing.T, name string, a crm.Actor, got, want postgre
 			t.Errorf("%s: %s = %s (%d), want %s (%d)", name, what, g.Amount, g.Count, w.Amount, w.Count)
 		}
 	}
-	money := postgres.DashboardMoney(a)
+	money := crm.DashboardMoney(a)
 	if money {
 		fig("成交金额", got.Deal, want.Deal)
 		fig("回款金额", got.Paid, want.Paid)
@@ -628,7 +628,7 @@ func compareDashboards(t *testing.T, name string, a crm.Actor, got, want postgre
 			t.Errorf("%s: funnel %s = %d %s, want %d %s", name, s.Stage, g.Count, g.Amount, s.Count, s.Amount)
 		}
 	}
-	if postgres.DashboardTeam(a) {
+	if crm.DashboardTeam(a) {
 		sort.Slice(want.Ranking, func(i, j int) bool {
 			x, y := want.Ranking[i], want.Ranking[j]
 			if !x.Deal.Amount.Equal(y.Deal.Amount) {

@@ -92,7 +92,7 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	a := webctx.Actor(ctx)
 	now := time.Now()
-	p := views.DashboardProps{Money: postgres.DashboardMoney(a), Team: postgres.DashboardTeam(a),
+	p := views.DashboardProps{Money: crm.DashboardMoney(a), Team: crm.DashboardTeam(a),
 		Approvals: crm.CanSeeArea(a, crm.AreaApprovals)}
 	var problem string
 	p.Period, p.Filter.From, p.Filter.To, problem = dashboardPeriod(r, now)
@@ -159,10 +159,10 @@ func (s *Server) handleDashboardAdminSave(w http.ResponseWriter, r *http.Request
 	for _, v := range r.PostForm["show"] {
 		shown[v] = true
 	}
-	hidden := map[crm.Role][]postgres.DashboardSection{}
+	hidden := map[crm.Role][]crm.DashboardSection{}
 	for _, role := range crm.Roles {
-		for _, sec := range postgres.DashboardSections {
-			if postgres.DashboardSectionOpen(role, sec) && !shown[string(role)+":"+string(sec)] {
+		for _, sec := range crm.DashboardSections {
+			if crm.DashboardSectionOpen(role, sec) && !shown[string(role)+":"+string(sec)] {
 				hidden[role] = append(hidden[role], sec)
 			}
 		}

@@ -44,7 +44,7 @@ type DashboardProps struct {
 	DepartmentName string // the actor's own
 }
 
-func (p DashboardProps) on(s postgres.DashboardSection) bool { return p.Filter.Sections[s] }
+func (p DashboardProps) on(s crm.DashboardSection) bool { return p.Filter.Sections[s] }
 
 // day is a day as the lists' date filters take it.
 func day(t time.Time) string { return t.In(crm.Zone).Format("2006-01-02") }
@@ -473,13 +473,13 @@ func Dashboard(p DashboardProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			if p.on(postgres.SectionKPI) {
+			if p.on(crm.SectionKPI) {
 				templ_7745c5c3_Err = dashboardTiles(p).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			if p.on(postgres.SectionTrend) && p.Money {
+			if p.on(crm.SectionTrend) && p.Money {
 				templ_7745c5c3_Err = dashboardTrend(p).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
@@ -489,25 +489,25 @@ func Dashboard(p DashboardProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			if p.on(postgres.SectionFunnel) {
+			if p.on(crm.SectionFunnel) {
 				templ_7745c5c3_Err = dashboardFunnel(p).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			if p.on(postgres.SectionSources) {
+			if p.on(crm.SectionSources) {
 				templ_7745c5c3_Err = optionBars(p, "sources", t(ctx, "dash.sources"), t(ctx, "field.source"), t(ctx, "dash.new_leads"), p.D.Sources, route.Leads, "source").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			if p.on(postgres.SectionLevels) {
+			if p.on(crm.SectionLevels) {
 				templ_7745c5c3_Err = optionBars(p, "levels", t(ctx, "dash.levels"), t(ctx, "field.level"), t(ctx, "dash.new_customers"), p.D.Levels, route.Customers, "level").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			if p.on(postgres.SectionReceivables) && p.Money {
+			if p.on(crm.SectionReceivables) && p.Money {
 				templ_7745c5c3_Err = dashboardReceivables(p).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
@@ -517,19 +517,19 @@ func Dashboard(p DashboardProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			if p.on(postgres.SectionCampaigns) {
+			if p.on(crm.SectionCampaigns) {
 				templ_7745c5c3_Err = dashboardCampaigns(p).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			if p.on(postgres.SectionRanking) && p.Team && p.Money {
+			if p.on(crm.SectionRanking) && p.Team && p.Money {
 				templ_7745c5c3_Err = dashboardRanking(p).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			if p.on(postgres.SectionFollowUps) {
+			if p.on(crm.SectionFollowUps) {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<div class=\"dash-grid\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
@@ -3414,7 +3414,7 @@ func ReminderList(items []postgres.Reminder, overdue, owners bool) templ.Compone
 
 // DashboardAdminProps is the admin page of dashboard sections per role.
 type DashboardAdminProps struct {
-	Hidden map[crm.Role]map[postgres.DashboardSection]bool
+	Hidden map[crm.Role]map[crm.DashboardSection]bool
 }
 
 // DashboardAdmin lets the admin choose which dashboard sections each role
@@ -3505,7 +3505,7 @@ func DashboardAdmin(p DashboardAdminProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			for _, s := range postgres.DashboardSections {
+			for _, s := range crm.DashboardSections {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 248, "<tr><th scope=\"row\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
@@ -3528,7 +3528,7 @@ func DashboardAdmin(p DashboardAdminProps) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					if postgres.DashboardSectionOpen(role, s) {
+					if crm.DashboardSectionOpen(role, s) {
 						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 251, "<input type=\"checkbox\" name=\"show\" value=\"")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
