@@ -42,8 +42,6 @@ var messages = map[string][2]string{
 	"nav.logout":          {"退出登录", "Sign out"},
 	"nav.menu":            {"菜单", "Menu"},
 	"nav.skip":            {"跳到正文", "Skip to content"},
-	"nav.soon":            {"建设中", "soon"},
-	"nav.soon_long":       {"尚在建设中", "Not built yet"},
 
 	// Login
 	"login.title":         {"登录", "Sign in"},
@@ -65,15 +63,7 @@ var messages = map[string][2]string{
 	"profile.password_changed": {"密码已修改，其他设备上的登录已退出。", "Password changed; your other sessions were signed out."},
 
 	// Home
-	"home.hello":                {"您好，%s", "Hello, %s"},
-	"home.dashboard_soon_title": {"仪表盘", "Dashboard"},
-	"home.dashboard_soon":       {"业绩指标、图表和待办提醒将在仪表盘模块上线后显示在这里。", "Figures, charts and reminders will appear here once the dashboard module is built."},
-	"home.areas":                {"功能模块", "Areas"},
-	"home.open":                 {"进入", "Open"},
-
-	// Areas not built yet
-	"soon.title": {"此模块尚在建设中", "This area is not built yet"},
-	"soon.body":  {"「%s」将在后续版本中提供。", "“%s” arrives in a later release."},
+	"home.hello": {"您好，%s", "Hello, %s"},
 
 	// Fields
 	"field.name":              {"姓名", "Name"},

@@ -4,22 +4,7 @@ import (
 	"context"
 	"net/http"
 	"time"
-
-	"crm/internal/crm"
-	"crm/internal/webctx"
-	"crm/web/views"
 )
-
-// handleSoon serves an area that a later issue builds: the page says so.
-func (s *Server) handleSoon(area crm.Area) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if !crm.CanSeeArea(webctx.Actor(r.Context()), area) {
-			s.fail(w, r, crm.ErrForbidden)
-			return
-		}
-		s.render(w, r, http.StatusOK, views.Soon(area))
-	}
-}
 
 // handleHealth answers 200 when the database answers, 503 otherwise.
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {

@@ -17,7 +17,6 @@ type navItem struct {
 	Area  crm.Area
 	Href  string
 	Label string // catalog key
-	Built bool   // false: the page says plainly that the area is not built yet
 }
 
 type navGroup struct {
@@ -27,46 +26,34 @@ type navGroup struct {
 
 var navGroups = []navGroup{
 	{"nav.group.work", []navItem{
-		{crm.AreaDashboard, route.Home, "nav.dashboard", true},
-		{crm.AreaNotifications, route.Notifications, "nav.notifications", true},
+		{crm.AreaDashboard, route.Home, "nav.dashboard"},
+		{crm.AreaNotifications, route.Notifications, "nav.notifications"},
 	}},
 	{"nav.group.customers", []navItem{
-		{crm.AreaCampaigns, route.Campaigns, "nav.campaigns", true},
-		{crm.AreaLeads, route.Leads, "nav.leads", true},
-		{crm.AreaCustomers, route.Customers, "nav.customers", true},
-		{crm.AreaContacts, route.Contacts, "nav.contacts", true},
-		{crm.AreaFollowUps, route.FollowUps, "nav.follow_ups", true},
+		{crm.AreaCampaigns, route.Campaigns, "nav.campaigns"},
+		{crm.AreaLeads, route.Leads, "nav.leads"},
+		{crm.AreaCustomers, route.Customers, "nav.customers"},
+		{crm.AreaContacts, route.Contacts, "nav.contacts"},
+		{crm.AreaFollowUps, route.FollowUps, "nav.follow_ups"},
 	}},
 	{"nav.group.sales", []navItem{
-		{crm.AreaOpportunities, route.Opportunities, "nav.opportunities", true},
-		{crm.AreaProducts, route.Products, "nav.products", true},
-		{crm.AreaQuotes, route.Quotes, "nav.quotes", true},
-		{crm.AreaOrders, route.Orders, "nav.orders", true},
-		{crm.AreaApprovals, route.Approvals, "nav.approvals", true},
+		{crm.AreaOpportunities, route.Opportunities, "nav.opportunities"},
+		{crm.AreaProducts, route.Products, "nav.products"},
+		{crm.AreaQuotes, route.Quotes, "nav.quotes"},
+		{crm.AreaOrders, route.Orders, "nav.orders"},
+		{crm.AreaApprovals, route.Approvals, "nav.approvals"},
 	}},
 	{"nav.group.finance", []navItem{
-		{crm.AreaPayments, route.Payments, "nav.payments", true},
-		{crm.AreaInvoices, route.Invoices, "nav.invoices", true},
+		{crm.AreaPayments, route.Payments, "nav.payments"},
+		{crm.AreaInvoices, route.Invoices, "nav.invoices"},
 	}},
 	{"nav.group.system", []navItem{
-		{crm.AreaImport, route.Import, "nav.import", true},
-		{crm.AreaDepartments, route.Departments, "nav.departments", true},
-		{crm.AreaEmployees, route.Employees, "nav.employees", true},
-		{crm.AreaOptions, route.Options, "nav.options", true},
-		{crm.AreaDemo, route.Demo, "nav.demo", true},
+		{crm.AreaImport, route.Import, "nav.import"},
+		{crm.AreaDepartments, route.Departments, "nav.departments"},
+		{crm.AreaEmployees, route.Employees, "nav.employees"},
+		{crm.AreaOptions, route.Options, "nav.options"},
+		{crm.AreaDemo, route.Demo, "nav.demo"},
 	}},
-}
-
-// NavArea returns the catalog key of an area's name and its URL.
-func NavArea(a crm.Area) (label, href string) {
-	for _, g := range navGroups {
-		for _, it := range g.Items {
-			if it.Area == a {
-				return it.Label, it.Href
-			}
-		}
-	}
-	return string(a), route.Home
 }
 
 // visibleGroups returns the navigation groups and items the actor may see.
