@@ -173,7 +173,8 @@ func customerOptions(in crm.CustomerInput) map[string]optionRef {
 
 // CreateCustomer adds a customer and its history entry. who says whether
 // it goes to the creator, another employee or a department's pool
-// (ownerFor); EFORBIDDEN when a may not create customers.
+// (ownerFor) — another employee is notified, as by an assignment;
+// EFORBIDDEN when a may not create customers.
 func (db *DB) CreateCustomer(ctx context.Context, a crm.Actor, in crm.CustomerInput, who NewOwner) (int64, error) {
 	if !crm.CanCreate(a, crm.ResCustomer) {
 		return 0, crm.ErrForbidden
@@ -201,6 +202,9 @@ func (db *DB) CreateCustomer(ctx context.Context, a crm.Actor, in crm.CustomerIn
 			in.Phone, in.Address, in.Notes, owner, dept, a.ID).Scan(&id)
 		if err != nil {
 			return translate(err)
+		}
+		if err := notifyCreatedFor(ctx, tx, a, customerPool, id, owner, dept); err != nil {
+			return err
 		}
 		return recordHistory(ctx, tx, crm.ResCustomer, id, a.ID, "create", nil)
 	})

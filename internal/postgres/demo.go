@@ -116,8 +116,8 @@ var demoTables = []struct{ Table, Label string }{
 	{"departments", "demo.table.departments"},
 }
 
-// demoHistory maps history's resource names to the tables whose demo rows
-// take their history with them.
+// demoHistory maps history's (and notifications') resource names to the
+// tables whose demo rows take their history and notifications with them.
 var demoHistory = map[string]string{
 	"follow_up": "follow_ups", "contact": "contacts", "customer": "customers", "lead": "leads", "campaign": "campaigns",
 	"opportunity": "opportunities", "quote": "quotes", "order": "orders", "payment": "payments", "invoice": "invoices",
@@ -178,6 +178,12 @@ func (db *DB) PurgeDemo(ctx context.Context, actorID int64) (removed int64, err 
 		}
 		for res, table := range demoHistory {
 			if _, err := tx.Exec(ctx, `DELETE FROM history WHERE resource = $1 AND record_id IN (SELECT id FROM `+table+` WHERE is_demo)`, res); err != nil {
+				return err
+			}
+			// Notifications about demo records go with them, whoever they
+			// were written to (a demo recipient's go with the recipient).
+			if _, err := tx.Exec(ctx, `/* postgres.PurgeDemo notifications */ DELETE FROM notifications
+				WHERE resource = $1 AND record_id IN (SELECT id FROM `+table+` WHERE is_demo)`, res); err != nil {
 				return err
 			}
 		}

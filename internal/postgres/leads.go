@@ -151,7 +151,8 @@ type NewOwner struct {
 	PoolDepartmentID int64
 }
 
-// CreateLead adds a lead and its history entry.
+// CreateLead adds a lead and its history entry; an owner other than a is
+// notified, as by an assignment.
 func (db *DB) CreateLead(ctx context.Context, a crm.Actor, in crm.LeadInput, who NewOwner) (int64, error) {
 	if !crm.CanCreate(a, crm.ResLead) {
 		return 0, crm.ErrForbidden
@@ -179,6 +180,9 @@ func (db *DB) CreateLead(ctx context.Context, a crm.Actor, in crm.LeadInput, who
 			string(in.Status), in.Notes, in.NextFollowUpAt, owner, dept, a.ID).Scan(&id)
 		if err != nil {
 			return translate(err)
+		}
+		if err := notifyCreatedFor(ctx, tx, a, leadPool, id, owner, dept); err != nil {
+			return err
 		}
 		return recordHistory(ctx, tx, crm.ResLead, id, a.ID, "create", nil)
 	})

@@ -48,6 +48,13 @@ func wantNotes(t *testing.T, db *postgres.DB, what string, step func() error, wa
 	if err := step(); err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
+	wantNotesSince(t, db, what, before, want...)
+}
+
+// wantNotesSince checks that exactly want were notified since the
+// notification before (what names the step in messages).
+func wantNotesSince(t *testing.T, db *postgres.DB, what string, before int64, want ...string) {
+	t.Helper()
 	got := notes(t, db, before)
 	slices.Sort(want)
 	if !slices.Equal(got, want) {

@@ -220,6 +220,14 @@ func deref(p *int64) int64 {
 	return *p
 }
 
+// notifyCreatedFor tells the owner of a lead or customer that a created for
+// them (ownerFor: owner, dept) that it is theirs, as an assignment does
+// (notifyOwnerChange, from the pool to them): nobody is told of a record
+// made into a pool or for oneself. In the creating transaction.
+func notifyCreatedFor(ctx context.Context, tx pgx.Tx, a crm.Actor, p pooled, id int64, owner, dept *int64) error {
+	return notifyOwnerChange(ctx, tx, a, p, id, crm.Record{Resource: p.res, CreatedBy: a.ID}, owner, dept)
+}
+
 // ownerFor decides the owner and department of a new lead or customer
 // (SPEC §2): the creator by default; another employee when the actor may
 // assign to them; nobody (the pool of dept, or of the actor's department)

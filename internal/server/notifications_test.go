@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -19,6 +20,12 @@ func TestNotificationRoutes(t *testing.T) {
 	ctx := context.Background()
 	lead := w.lead("mgr1", "通知线索甲", postgres.NewOwner{OwnerID: w.emp["rep1b"]})
 	other := w.lead("mgr1", "通知线索乙", postgres.NewOwner{OwnerID: w.emp["rep1b"]})
+	// Created for rep1b by their manager: rep1b is told of each, as of an
+	// assignment.
+	if n := w.count(`SELECT count(*) FROM notifications WHERE recipient_id = $1 AND kind = 'assigned'`, w.emp["rep1b"]); n != 2 {
+		t.Fatalf("rep1b was told of %d leads created for them, want 2", n)
+	}
+	assigned := w.count(`SELECT coalesce(max(id), 0) FROM notifications`)
 	for _, id := range []int64{lead, other} {
 		if err := w.DB.AssignLead(ctx, w.actor("mgr1"), id, w.emp["rep1"]); err != nil {
 			t.Fatal(err)
@@ -54,8 +61,8 @@ func TestNotificationRoutes(t *testing.T) {
 		t.Error("the bell still rings after reading everything")
 	}
 	// rep1b, who owned the leads but did not create them, views them no
-	// more once they are rep1's: not told.
-	if n := w.count(`SELECT count(*) FROM notifications WHERE recipient_id = $1`, w.emp["rep1b"]); n != 0 {
+	// more once they are rep1's: not told of the transfer.
+	if n := w.count(`SELECT count(*) FROM notifications WHERE recipient_id = $1 AND id > $2`, w.emp["rep1b"], assigned); n != 0 {
 		t.Errorf("rep1b has %d notifications about leads they no longer view", n)
 	}
 	for name, c := range w.clients {
@@ -64,5 +71,26 @@ func TestNotificationRoutes(t *testing.T) {
 			continue
 		}
 		c.postWith("/notifications/read-all", nil, http.Header{"Sec-Fetch-Site": {"cross-site"}}).wantStatus(http.StatusForbidden)
+	}
+}
+
+// TestCreateForAnotherRingsTheirBell: a manager creating a customer or a
+// lead for a rep through the forms rings that rep's bell once each; the
+// manager, and the rep's colleague, are not told; into the pool, nobody.
+func TestCreateForAnotherRingsTheirBell(t *testing.T) {
+	w := newAcqWorld(t)
+	mgr1 := w.clients["mgr1"]
+	rep := "e:" + strconv.FormatInt(w.emp["rep1"], 10)
+	mgr1.post("/customers", form("name", "经理建的客户", "owner", rep)).wantStatus(http.StatusSeeOther)
+	mgr1.post("/leads", form("name", "经理建的线索", "status", "new", "owner", rep)).wantStatus(http.StatusSeeOther)
+	mgr1.post("/customers", form("name", "公海里的客户", "owner", "p:"+strconv.FormatInt(w.dept["一部"], 10))).wantStatus(http.StatusSeeOther)
+	w.clients["rep1"].get("/").wantText(tid("bell-count"), "2")
+	p := w.clients["rep1"].get("/notifications").wantStatus(200)
+	got := p.texts(tid("notification-open"))
+	if !slices.Equal(got, []string{"测试mgr1 将「经理建的线索」分配给了您", "测试mgr1 将「经理建的客户」分配给了您"}) {
+		t.Fatalf("rep1's notifications: %q", got)
+	}
+	if n := w.count(`SELECT count(*) FROM notifications WHERE recipient_id <> $1`, w.emp["rep1"]); n != 0 {
+		t.Fatalf("%d notifications to others than rep1", n)
 	}
 }
