@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -54,6 +55,7 @@ Environment:
   DATABASE_URL       PostgreSQL URL, e.g. postgres://user@127.0.0.1:5432/crm?sslmode=disable (required)
   CRM_ADDR           listen address of serve (default :8080; --addr overrides)
   CRM_COOKIE_SECURE  "true" when served over HTTPS: Secure cookies with the __Host- prefix, HSTS
+  CRM_PPROF_ADDR     when set (e.g. 127.0.0.1:6060), serve also runtime profiles (net/http/pprof) there; keep it on loopback
   CRM_IMPORT_MAX_MB  largest Excel upload in MiB (default 20); CRM_IMPORT_MAX_ROWS rows per file (default 200000)
 `
 
@@ -133,6 +135,9 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 			}
 		}
 		go sweepSessions(ctx, db, log)
+		if a := os.Getenv("CRM_PPROF_ADDR"); a != "" {
+			go servePprof(a, log)
+		}
 		srv := &http.Server{
 			Addr:              *addr,
 			Handler:           server.New(server.Config{DB: db, Log: log, CookieSecure: secure}),
@@ -155,6 +160,21 @@ func serve(ctx context.Context, args []string, log *slog.Logger) error {
 		defer cancel()
 		return srv.Shutdown(sctx)
 	})
+}
+
+// servePprof serves Go's runtime profiles on their own listener (never on
+// the application's): CPU and heap profiles of a server under load.
+func servePprof(addr string, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	log.Info("profiles", "addr", addr)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	if err := srv.ListenAndServe(); err != nil {
+		log.Warn("profiles", "err", err)
+	}
 }
 
 // sweepSessions deletes expired sessions and tombstones once an hour.

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"strings"
 
 	"crm/internal/crm"
 )
@@ -13,10 +14,31 @@ import (
 func InboxScope(a crm.Actor, alias string, args *Args) string {
 	me := args.Add(a.ID)
 	cond := alias + ".status = 'pending' AND (" + alias + ".approver_id = " + me
-	if a.Role == crm.RoleManagement || a.Role == crm.RoleAdmin {
+	if inboxTakesUnassigned(a.Role) {
 		cond += " OR " + alias + ".approver_id IS NULL"
 	}
 	return cond + ")"
+}
+
+// inboxTakesUnassigned: orders without an approver wait for management
+// (and the admin).
+func inboxTakesUnassigned(r crm.Role) bool { return r == crm.RoleManagement || r == crm.RoleAdmin }
+
+// inboxCountSQL counts InboxScope for an actor known only inside the
+// query (its id and role are the SQL expressions id and role): the
+// navigation badge read with the session. Two counts, each one probe of
+// orders_inbox_idx; the unassigned orders are counted only for those who
+// take them. TestSessionBadges checks it against InboxScope.
+func inboxCountSQL(id, role string) string {
+	var takers []string
+	for _, r := range crm.Roles {
+		if inboxTakesUnassigned(r) {
+			takers = append(takers, "'"+string(r)+"'")
+		}
+	}
+	return "(SELECT count(*) FROM orders o WHERE o.status = 'pending' AND o.approver_id = " + id + ") + " +
+		"CASE WHEN " + role + " IN (" + strings.Join(takers, ", ") + ") THEN " +
+		"(SELECT count(*) FROM orders o WHERE o.status = 'pending' AND o.approver_id IS NULL) ELSE 0 END"
 }
 
 // PendingApprovals counts a's approval inbox (for the navigation badge; the

@@ -271,12 +271,23 @@ func filterScope(a crm.Actor, res crm.Resource, alias string, args *Args) string
 
 // scoped is the condition over alias of the records of kind res that a may
 // view, narrowed by f's department and owner.
+// Narrowed to a's own records (the salesperson filter set to a, or own
+// reminders), it is OwnScope: the same rows, read from an owner index.
 func (f DashboardFilter) scoped(a crm.Actor, res crm.Resource, alias string, args *Args) string {
-	c := filterScope(a, res, alias, args)
+	return f.scopedOwn(a, res, alias, args, false)
+}
+
+func (f DashboardFilter) scopedOwn(a crm.Actor, res crm.Resource, alias string, args *Args, own bool) string {
+	var c string
+	if own || f.OwnerID == a.ID {
+		c = OwnScope(a, res, alias, args)
+	} else {
+		c = filterScope(a, res, alias, args)
+	}
 	if f.DepartmentID != 0 {
 		c += " AND " + alias + ".department_id = " + args.Add(f.DepartmentID)
 	}
-	if f.OwnerID != 0 {
+	if f.OwnerID != 0 && f.OwnerID != a.ID {
 		c += " AND " + alias + ".owner_id = " + args.Add(f.OwnerID)
 	}
 	return c
@@ -600,11 +611,7 @@ func (db *DB) queueCampaigns(b *pgx.Batch, a crm.Actor, f DashboardFilter, d *Da
 // recent first.
 func queueReminders(b *pgx.Batch, a crm.Actor, f DashboardFilter, due string, out *Reminders) {
 	conds := func(res crm.Resource, alias string, args *Args) string {
-		c := DueCondition(res, alias, due, f.Now, args) + " AND " + f.scoped(a, res, alias, args)
-		if f.OwnReminders {
-			c += " AND " + alias + ".owner_id = " + args.Add(a.ID)
-		}
-		return c
+		return DueCondition(res, alias, due, f.Now, args) + " AND " + f.scopedOwn(a, res, alias, args, f.OwnReminders)
 	}
 	for _, k := range []struct {
 		res   crm.Resource

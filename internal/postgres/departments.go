@@ -8,10 +8,10 @@ import (
 	"crm/internal/crm"
 )
 
-// Departments returns every department with its head's name and active
+// departments reads every department with its head's name and active
 // employee count, ordered by name (a company has tens, not thousands).
-func (db *DB) Departments(ctx context.Context) ([]crm.Department, error) {
-	rows, err := db.Pool.Query(ctx, `/* postgres.Departments */
+func departments(ctx context.Context, q querier) ([]crm.Department, error) {
+	rows, err := q.Query(ctx, `/* postgres.Departments */
 		SELECT d.id, d.name, coalesce(d.parent_id, 0), coalesce(d.head_id, 0), coalesce(h.name, ''),
 		       (SELECT count(*) FROM employees e WHERE e.department_id = d.id AND e.active), d.is_demo, d.created_at
 		FROM departments d LEFT JOIN employees h ON h.id = d.head_id

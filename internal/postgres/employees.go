@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -60,11 +61,20 @@ type SessionUser struct {
 	Actor              crm.Actor
 	Locale             string
 	MustChangePassword bool
+	// The navigation's badges: orders waiting for the actor's approval (0
+	// when the approvals area is not theirs) and unread notifications (up
+	// to MaxUnread+1).
+	Approvals, Unread int
+	// Reference is reference_version.n in the same snapshot
+	// (WithReferenceVersion).
+	Reference int64
 }
 
 // LoadSessionUser returns the actor for a session: the employee must be
 // active and the session's epoch current, otherwise ENOTFOUND (the session
-// is over). One query: the employee and the departments below theirs.
+// is over). One query, the only one a page makes besides the session's and
+// its own: the employee, the departments below theirs, the two badges of
+// the navigation and the reference lists' number.
 func (db *DB) LoadSessionUser(ctx context.Context, id int64, epoch int) (SessionUser, error) {
 	var u SessionUser
 	var dept *int64
@@ -73,12 +83,19 @@ func (db *DB) LoadSessionUser(ctx context.Context, id int64, epoch int) (Session
 		       coalesce((WITH RECURSIVE sub AS (
 		                    SELECT id FROM departments WHERE id = e.department_id
 		                    UNION SELECT d.id FROM departments d JOIN sub ON d.parent_id = sub.id)
-		                 SELECT array_agg(id ORDER BY id) FROM sub), '{}')
+		                 SELECT array_agg(id ORDER BY id) FROM sub), '{}'),
+		       `+inboxCountSQL("e.id", "e.role")+`,
+		       (SELECT count(*) FROM (SELECT 1 FROM notifications n WHERE n.recipient_id = e.id AND n.read_at IS NULL
+		                              LIMIT `+strconv.Itoa(MaxUnread+1)+`) x),
+		       (SELECT n FROM reference_version)
 		FROM employees e WHERE e.id = $1 AND e.active AND e.session_epoch = $2`, id, epoch).Scan(
 		&u.Actor.ID, &u.Actor.Name, &u.Actor.Username, &u.Actor.Role, &dept, &u.Locale, &u.MustChangePassword,
-		&u.Actor.Departments)
+		&u.Actor.Departments, &u.Approvals, &u.Unread, &u.Reference)
 	if dept != nil {
 		u.Actor.DepartmentID = *dept
+	}
+	if !crm.CanSeeArea(u.Actor, crm.AreaApprovals) {
+		u.Approvals = 0
 	}
 	return u, translate(err)
 }
@@ -180,9 +197,9 @@ type EmployeeOption struct {
 	DepartmentName string
 }
 
-// ActiveEmployees lists active employees for pickers (department heads, owners).
-func (db *DB) ActiveEmployees(ctx context.Context) ([]EmployeeOption, error) {
-	rows, err := db.Pool.Query(ctx, `/* postgres.ActiveEmployees */
+// activeEmployees reads the active employees for pickers (department heads, owners).
+func activeEmployees(ctx context.Context, q querier) ([]EmployeeOption, error) {
+	rows, err := q.Query(ctx, `/* postgres.ActiveEmployees */
 		SELECT e.id, e.name, e.username, coalesce(d.name, '') FROM employees e
 		LEFT JOIN departments d ON d.id = e.department_id WHERE e.active ORDER BY e.name, e.id`)
 	if err != nil {

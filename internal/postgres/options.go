@@ -25,9 +25,9 @@ func (db *DB) Options(ctx context.Context, kind crm.OptionKind) ([]crm.Option, e
 	return pgx.CollectRows(rows, scanOption)
 }
 
-// AllOptions returns every value list, keyed by kind.
-func (db *DB) AllOptions(ctx context.Context) (map[crm.OptionKind][]crm.Option, error) {
-	rows, err := db.Pool.Query(ctx, `/* postgres.AllOptions */
+// allOptions reads every value list, keyed by kind.
+func allOptions(ctx context.Context, q querier) (map[crm.OptionKind][]crm.Option, error) {
+	rows, err := q.Query(ctx, `/* postgres.AllOptions */
 		SELECT id, kind, name, name_en, position FROM options ORDER BY kind, position, id`)
 	if err != nil {
 		return nil, err

@@ -92,6 +92,19 @@ func ViewScope(a crm.Actor, res crm.Resource, alias string, args *Args) string {
 	return "(" + strings.Join(or, " OR ") + ")"
 }
 
+// OwnScope is ViewScope narrowed to the records of kind res that a owns
+// (owner_id = a). Owning a record is a branch of every rule that lets a
+// view anything of res (crm.CanView), so the narrowed condition is the
+// owner test alone — one range of an owner index instead of a BitmapOr of
+// every branch — unless a may view nothing of res. TestScopeAgreesWithCanView
+// checks it against crm.CanView.
+func OwnScope(a crm.Actor, res crm.Resource, alias string, args *Args) string {
+	if ViewScope(a, res, alias, &Args{}) == "FALSE" {
+		return "FALSE"
+	}
+	return alias + ".owner_id = " + args.Add(a.ID)
+}
+
 // AssigneeScope turns crm.CanAssignTo into a SQL condition over employees
 // aliased alias: whom a may make the owner of a record.
 func AssigneeScope(a crm.Actor, alias string, args *Args) string {

@@ -247,6 +247,28 @@ func TestScopeAgreesWithCanView(t *testing.T) {
 			for id := range inSQL {
 				bad = append(bad, fmt.Sprintf("actor %d (%s): SQL returned record %d of another resource %+v", a.ID, a.Role, id, byID[id]))
 			}
+			if !res.Owned() {
+				continue
+			}
+			// OwnScope: what a may view and owns.
+			args = &postgres.Args{List: []any{string(res)}}
+			own := postgres.OwnScope(a, res, "r", args)
+			got, err = pgx.CollectRows(must(conn.Query(ctx, "SELECT r.id FROM records r WHERE r.resource = $1 AND "+own, args.List...)), pgx.RowTo[int64])
+			if err != nil {
+				t.Fatal(err)
+			}
+			inOwn := map[int64]bool{}
+			for _, id := range got {
+				inOwn[id] = true
+			}
+			for _, row := range rows {
+				if row.rec.Resource != res {
+					continue
+				}
+				if want := crm.CanView(a, row.rec) && row.rec.OwnerID == a.ID; want != inOwn[row.id] {
+					bad = append(bad, fmt.Sprintf("OwnScope: actor %d (%s) record %d %+v: want %v, SQL %v", a.ID, a.Role, row.id, row.rec, want, inOwn[row.id]))
+				}
+			}
 		}
 	}
 	if len(bad) > 0 {

@@ -179,18 +179,8 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			default:
 				req.Actor = u.Actor
 				req.MustChangePassword = u.MustChangePassword
-				if r.Method == http.MethodGet && r.Header.Get("HX-Request") == "" {
-					if req.Approvals, err = s.db.PendingApprovals(ctx, u.Actor); err != nil {
-						s.fail(w, r, err)
-						return
-					}
-					n, err := s.db.UnreadNotifications(ctx, u.Actor)
-					if err != nil {
-						s.fail(w, r, err)
-						return
-					}
-					r = r.WithContext(views.WithUnread(ctx, n))
-				}
+				req.Approvals = u.Approvals
+				r = r.WithContext(views.WithUnread(postgres.WithReferenceVersion(ctx, u.Reference), u.Unread))
 				req.Locale = i18n.Negotiate(u.Locale, cookieValue(r, localeCookie), r.Header.Get("Accept-Language"))
 			}
 		}
