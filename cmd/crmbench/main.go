@@ -104,7 +104,17 @@ func run() error {
 		return err
 	}
 	defer traced.Close()
-	tdb := &postgres.DB{Pool: traced}
+	// The queries anchored on one record run, as in the server, on
+	// connections that keep generic plans (postgres.DB.Anchored).
+	acfg := db.Anchored.Config()
+	acfg.ConnConfig.Tracer = &recorder{into: rec, anchored: true}
+	acfg.MaxConns = 20
+	tracedAnchored, err := pgxpool.NewWithConfig(ctx, acfg)
+	if err != nil {
+		return err
+	}
+	defer tracedAnchored.Close()
+	tdb := &postgres.DB{Pool: traced, Anchored: tracedAnchored}
 	if err := waitHealthy(c.base); err != nil {
 		return err
 	}
@@ -156,7 +166,7 @@ func run() error {
 			if _, err := drive(client, c.base+pg.Path, 1, 5, c.maxTime); err != nil {
 				return fmt.Errorf("%s %s: %w", p.Class, pg.Name, err)
 			}
-			if _, err := sqlRun(ctx, db.Pool, stmts, 1, 5, c.maxTime); err != nil {
+			if _, err := sqlRun(ctx, db, stmts, 1, 5, c.maxTime); err != nil {
 				return err
 			}
 			if r.c1, err = drive(client, c.base+pg.Path, 1, c.n1, c.maxTime); err != nil {
@@ -167,7 +177,7 @@ func run() error {
 				return err
 			}
 			mem.loaded(false)
-			if r.sql, err = sqlRun(ctx, db.Pool, stmts, 1, c.n1, c.maxTime); err != nil {
+			if r.sql, err = sqlRun(ctx, db, stmts, 1, c.n1, c.maxTime); err != nil {
 				return err
 			}
 			fmt.Fprintln(os.Stderr, "  "+r.line())
@@ -325,9 +335,13 @@ func drive(c *http.Client, u string, conc, n int, max time.Duration) (stats, err
 // sqlRun runs the statements of a page n times (or for at most max; each
 // time one after the other, as the page does), reading every row, from
 // conc connections.
-func sqlRun(ctx context.Context, pool *pgxpool.Pool, stmts []statement, conc, n int, max time.Duration) (stats, error) {
+func sqlRun(ctx context.Context, db *postgres.DB, stmts []statement, conc, n int, max time.Duration) (stats, error) {
 	return load(conc, n, max, func() error {
 		for _, s := range stmts {
+			pool := db.Pool
+			if s.anchored {
+				pool = db.Anchored
+			}
 			rows, err := pool.Query(ctx, s.sql, s.args...)
 			if err == nil {
 				for rows.Next() {
@@ -392,20 +406,28 @@ func summarize(lat []time.Duration, wall time.Duration) stats {
 
 // statement is one query a storage call sent.
 type statement struct {
-	sql  string
-	args []any
+	sql      string
+	args     []any
+	anchored bool // ran on postgres.DB.Anchored
 }
 
 // recorder is a pgx tracer that records every statement, batched or not.
 type recorder struct {
 	mu   sync.Mutex
 	list []statement
+	// A recorder of the anchored pool records into another one's list.
+	into     *recorder
+	anchored bool
 }
 
 func (r *recorder) add(sql string, args []any) {
-	r.mu.Lock()
-	r.list = append(r.list, statement{sql, args})
-	r.mu.Unlock()
+	to := r
+	if r.into != nil {
+		to = r.into
+	}
+	to.mu.Lock()
+	to.list = append(to.list, statement{sql, args, r.anchored})
+	to.mu.Unlock()
 }
 
 func (r *recorder) take() []statement {

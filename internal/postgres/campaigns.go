@@ -115,7 +115,7 @@ func (db *DB) CampaignByID(ctx context.Context, a crm.Actor, id int64) (crm.Camp
 	var q query
 	q.and("c.id = " + q.arg(id))
 	q.scope(a, crm.ResCampaign, "c", crm.TabAll)
-	rows, err := db.Pool.Query(ctx, `/* postgres.CampaignByID */ SELECT `+campaignColumns+` FROM `+campaignFrom+q.whereSQL(), q.args.List...)
+	rows, err := db.anchored().Query(ctx, `/* postgres.CampaignByID */ SELECT `+campaignColumns+` FROM `+campaignFrom+q.whereSQL(), q.args.List...)
 	if err != nil {
 		return crm.Campaign{}, err
 	}

@@ -92,7 +92,7 @@ func (db *DB) ContactsOfCustomer(ctx context.Context, a crm.Actor, customerID in
 	var q query
 	q.and("ct.customer_id = " + q.arg(customerID))
 	q.scope(a, crm.ResContact, "ct", crm.TabAll)
-	rows, err := db.Pool.Query(ctx, `/* postgres.ContactsOfCustomer */ SELECT `+contactColumns+` FROM `+contactFrom+q.whereSQL()+
+	rows, err := db.anchored().Query(ctx, `/* postgres.ContactsOfCustomer */ SELECT `+contactColumns+` FROM `+contactFrom+q.whereSQL()+
 		` ORDER BY ct.is_primary DESC, ct.created_at, ct.id LIMIT 200`, q.args.List...)
 	if err != nil {
 		return nil, err
@@ -107,7 +107,7 @@ func (db *DB) ContactByID(ctx context.Context, a crm.Actor, id int64) (crm.Conta
 	var q query
 	q.and("ct.id = " + q.arg(id))
 	q.scope(a, crm.ResContact, "ct", crm.TabAll)
-	rows, err := db.Pool.Query(ctx, `/* postgres.ContactByID */ SELECT `+contactColumns+` FROM `+contactFrom+q.whereSQL(), q.args.List...)
+	rows, err := db.anchored().Query(ctx, `/* postgres.ContactByID */ SELECT `+contactColumns+` FROM `+contactFrom+q.whereSQL(), q.args.List...)
 	if err != nil {
 		return crm.Contact{}, err
 	}
@@ -115,7 +115,7 @@ func (db *DB) ContactByID(ctx context.Context, a crm.Actor, id int64) (crm.Conta
 	if err != nil {
 		return c, translate(err)
 	}
-	c.Collaborators, err = collaboratorIDs(ctx, db.Pool, c.CustomerID)
+	c.Collaborators, err = collaboratorIDs(ctx, db.anchored(), c.CustomerID)
 	return c, err
 }
 

@@ -129,7 +129,7 @@ func (db *DB) CustomerByID(ctx context.Context, a crm.Actor, id int64) (crm.Cust
 	var q query
 	q.and("c.id = " + q.arg(id))
 	q.scope(a, crm.ResCustomer, "c", crm.TabAll)
-	rows, err := db.Pool.Query(ctx, `/* postgres.CustomerByID */ SELECT `+customerColumns+` FROM `+customerFrom+q.whereSQL(), q.args.List...)
+	rows, err := db.anchored().Query(ctx, `/* postgres.CustomerByID */ SELECT `+customerColumns+` FROM `+customerFrom+q.whereSQL(), q.args.List...)
 	if err != nil {
 		return crm.Customer{}, err
 	}
@@ -137,7 +137,7 @@ func (db *DB) CustomerByID(ctx context.Context, a crm.Actor, id int64) (crm.Cust
 	if err != nil {
 		return c, translate(err)
 	}
-	c.Collaborators, err = collaboratorIDs(ctx, db.Pool, id)
+	c.Collaborators, err = collaboratorIDs(ctx, db.anchored(), id)
 	return c, err
 }
 
@@ -324,7 +324,7 @@ type Collaborator struct {
 // Collaborators lists a customer's collaborators by name. The caller has
 // checked that the actor may view the customer.
 func (db *DB) Collaborators(ctx context.Context, customerID int64) ([]Collaborator, error) {
-	rows, err := db.Pool.Query(ctx, `/* postgres.Collaborators */
+	rows, err := db.anchored().Query(ctx, `/* postgres.Collaborators */
 		SELECT e.id, e.name, coalesce(d.name, ''), e.active, cc.added_at
 		FROM customer_collaborators cc JOIN employees e ON e.id = cc.employee_id
 		LEFT JOIN departments d ON d.id = e.department_id

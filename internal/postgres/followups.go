@@ -133,7 +133,7 @@ func (db *DB) FollowUpByID(ctx context.Context, a crm.Actor, id int64) (crm.Foll
 	var q query
 	q.and("f.id = " + q.arg(id))
 	q.scope(a, crm.ResFollowUp, "f", crm.TabAll)
-	rows, err := db.Pool.Query(ctx, `/* postgres.FollowUpByID */ SELECT `+followUpColumns+` FROM `+followUpFrom+q.whereSQL(), q.args.List...)
+	rows, err := db.anchored().Query(ctx, `/* postgres.FollowUpByID */ SELECT `+followUpColumns+` FROM `+followUpFrom+q.whereSQL(), q.args.List...)
 	if err != nil {
 		return crm.FollowUp{}, err
 	}

@@ -29,7 +29,7 @@ func recordHistory(ctx context.Context, tx pgx.Tx, res crm.Resource, id, actor i
 // History returns a record's history, newest first (at most 200 entries).
 // The caller has checked that the actor may view the record.
 func (db *DB) History(ctx context.Context, res crm.Resource, id int64) ([]crm.HistoryEntry, error) {
-	rows, err := db.Pool.Query(ctx, `/* postgres.History */
+	rows, err := db.anchored().Query(ctx, `/* postgres.History */
 		SELECT h.id, h.at, coalesce(h.actor_id, 0), coalesce(e.name, ''), h.action, h.changes, h.imported
 		FROM history h LEFT JOIN employees e ON e.id = h.actor_id
 		WHERE h.resource = $1 AND h.record_id = $2 ORDER BY h.id DESC LIMIT 200`, string(res), id)

@@ -104,7 +104,7 @@ func (db *DB) FindInvoices(ctx context.Context, a crm.Actor, f InvoiceFilter) ([
 	if err != nil {
 		return nil, total, err
 	}
-	list, err = withInvoiceCollaborators(ctx, db.Pool, list)
+	list, err = withInvoiceCollaborators(ctx, db.anchored(), list)
 	return list, total, err
 }
 
@@ -138,7 +138,7 @@ func (db *DB) invoicesWhere(ctx context.Context, a crm.Actor, name, col string, 
 	var q query
 	q.and(col + " = " + q.arg(id))
 	q.scope(a, crm.ResInvoice, "i", crm.TabAll)
-	rows, err := db.Pool.Query(ctx, `/* postgres.`+name+` */ SELECT `+invoiceColumns+` FROM `+invoiceFrom+q.whereSQL()+
+	rows, err := db.anchored().Query(ctx, `/* postgres.`+name+` */ SELECT `+invoiceColumns+` FROM `+invoiceFrom+q.whereSQL()+
 		` ORDER BY `+order+` LIMIT 200`, q.args.List...)
 	if err != nil {
 		return nil, err
@@ -147,7 +147,7 @@ func (db *DB) invoicesWhere(ctx context.Context, a crm.Actor, name, col string, 
 	if err != nil {
 		return nil, err
 	}
-	return withInvoiceCollaborators(ctx, db.Pool, list)
+	return withInvoiceCollaborators(ctx, db.anchored(), list)
 }
 
 // InvoiceByID returns an invoice a may view, with its customer's
@@ -157,7 +157,7 @@ func (db *DB) InvoiceByID(ctx context.Context, a crm.Actor, id int64) (crm.Invoi
 	var q query
 	q.and("i.id = " + q.arg(id))
 	q.scope(a, crm.ResInvoice, "i", crm.TabAll)
-	rows, err := db.Pool.Query(ctx, `/* postgres.InvoiceByID */ SELECT `+invoiceColumns+` FROM `+invoiceFrom+q.whereSQL(), q.args.List...)
+	rows, err := db.anchored().Query(ctx, `/* postgres.InvoiceByID */ SELECT `+invoiceColumns+` FROM `+invoiceFrom+q.whereSQL(), q.args.List...)
 	if err != nil {
 		return crm.Invoice{}, err
 	}
@@ -165,7 +165,7 @@ func (db *DB) InvoiceByID(ctx context.Context, a crm.Actor, id int64) (crm.Invoi
 	if err != nil {
 		return v, translate(err)
 	}
-	v.Collaborators, err = collaboratorIDs(ctx, db.Pool, v.CustomerID)
+	v.Collaborators, err = collaboratorIDs(ctx, db.anchored(), v.CustomerID)
 	return v, err
 }
 

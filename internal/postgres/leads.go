@@ -116,7 +116,7 @@ func (db *DB) LeadByID(ctx context.Context, a crm.Actor, id int64) (crm.Lead, er
 	var q query
 	q.and("l.id = " + q.arg(id))
 	q.scope(a, crm.ResLead, "l", crm.TabAll)
-	rows, err := db.Pool.Query(ctx, `/* postgres.LeadByID */ SELECT `+leadColumns+` FROM `+leadFrom+q.whereSQL(), q.args.List...)
+	rows, err := db.anchored().Query(ctx, `/* postgres.LeadByID */ SELECT `+leadColumns+` FROM `+leadFrom+q.whereSQL(), q.args.List...)
 	if err != nil {
 		return crm.Lead{}, err
 	}

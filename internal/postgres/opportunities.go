@@ -279,7 +279,7 @@ func (db *DB) OpportunityByID(ctx context.Context, a crm.Actor, id int64) (crm.O
 	var q query
 	q.and("op.id = " + q.arg(id))
 	q.scope(a, crm.ResOpportunity, "op", crm.TabAll)
-	rows, err := db.Pool.Query(ctx, `/* postgres.OpportunityByID */ SELECT `+opportunityColumns+` FROM `+opportunityFrom+q.whereSQL(), q.args.List...)
+	rows, err := db.anchored().Query(ctx, `/* postgres.OpportunityByID */ SELECT `+opportunityColumns+` FROM `+opportunityFrom+q.whereSQL(), q.args.List...)
 	if err != nil {
 		return crm.Opportunity{}, err
 	}
@@ -287,7 +287,7 @@ func (db *DB) OpportunityByID(ctx context.Context, a crm.Actor, id int64) (crm.O
 	if err != nil {
 		return o, translate(err)
 	}
-	o.Collaborators, err = collaboratorIDs(ctx, db.Pool, o.CustomerID)
+	o.Collaborators, err = collaboratorIDs(ctx, db.anchored(), o.CustomerID)
 	return o, err
 }
 
@@ -298,7 +298,7 @@ func (db *DB) OpportunitiesOf(ctx context.Context, a crm.Actor, customerID int64
 	var q query
 	q.and("op.customer_id = " + q.arg(customerID))
 	q.scope(a, crm.ResOpportunity, "op", crm.TabAll)
-	rows, err := db.Pool.Query(ctx, `/* postgres.OpportunitiesOf */ SELECT `+opportunityColumns+` FROM `+opportunityFrom+q.whereSQL()+
+	rows, err := db.anchored().Query(ctx, `/* postgres.OpportunitiesOf */ SELECT `+opportunityColumns+` FROM `+opportunityFrom+q.whereSQL()+
 		` ORDER BY op.created_at DESC, op.id DESC LIMIT 200`, q.args.List...)
 	if err != nil {
 		return nil, err

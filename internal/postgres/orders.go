@@ -193,7 +193,7 @@ func (db *DB) OrdersOf(ctx context.Context, a crm.Actor, customerID int64) ([]cr
 	var q query
 	q.and("od.customer_id = " + q.arg(customerID))
 	q.scope(a, crm.ResOrder, "od", crm.TabAll)
-	rows, err := db.Pool.Query(ctx, `/* postgres.OrdersOf */ SELECT `+orderColumns+` FROM `+orderFrom+q.whereSQL()+
+	rows, err := db.anchored().Query(ctx, `/* postgres.OrdersOf */ SELECT `+orderColumns+` FROM `+orderFrom+q.whereSQL()+
 		` ORDER BY od.created_at DESC, od.id DESC LIMIT 200`, q.args.List...)
 	if err != nil {
 		return nil, err
@@ -208,7 +208,7 @@ func (db *DB) OrderByID(ctx context.Context, a crm.Actor, id int64) (crm.Order, 
 	var q query
 	q.and("od.id = " + q.arg(id))
 	q.scope(a, crm.ResOrder, "od", crm.TabAll)
-	rows, err := db.Pool.Query(ctx, `/* postgres.OrderByID */ SELECT `+orderColumns+` FROM `+orderFrom+q.whereSQL(), q.args.List...)
+	rows, err := db.anchored().Query(ctx, `/* postgres.OrderByID */ SELECT `+orderColumns+` FROM `+orderFrom+q.whereSQL(), q.args.List...)
 	if err != nil {
 		return crm.Order{}, err
 	}
@@ -216,10 +216,10 @@ func (db *DB) OrderByID(ctx context.Context, a crm.Actor, id int64) (crm.Order, 
 	if err != nil {
 		return o, translate(err)
 	}
-	if o.Collaborators, err = collaboratorIDs(ctx, db.Pool, o.CustomerID); err != nil {
+	if o.Collaborators, err = collaboratorIDs(ctx, db.anchored(), o.CustomerID); err != nil {
 		return o, err
 	}
-	o.Lines, err = docLines(ctx, db.Pool, orderDoc, id)
+	o.Lines, err = docLines(ctx, db.anchored(), orderDoc, id)
 	return o, err
 }
 

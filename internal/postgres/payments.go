@@ -124,7 +124,7 @@ func (db *DB) OrderForMoney(ctx context.Context, a crm.Actor, id int64) (crm.Ord
 	if err != nil {
 		return o, translate(err)
 	}
-	o.Collaborators, err = collaboratorIDs(ctx, db.Pool, o.CustomerID)
+	o.Collaborators, err = collaboratorIDs(ctx, db.anchored(), o.CustomerID)
 	return o, err
 }
 
@@ -460,7 +460,7 @@ func (db *DB) FindPayments(ctx context.Context, a crm.Actor, f PaymentFilter) ([
 	if err != nil {
 		return nil, total, err
 	}
-	list, err = withPaymentCollaborators(ctx, db.Pool, list)
+	list, err = withPaymentCollaborators(ctx, db.anchored(), list)
 	return list, total, err
 }
 
@@ -497,7 +497,7 @@ func (db *DB) paymentsWhere(ctx context.Context, a crm.Actor, name, col string, 
 	var q query
 	q.and(col + " = " + q.arg(id))
 	q.scope(a, crm.ResPayment, "p", crm.TabAll)
-	rows, err := db.Pool.Query(ctx, `/* postgres.`+name+` */ SELECT `+paymentColumns+` FROM `+paymentFrom+q.whereSQL()+
+	rows, err := db.anchored().Query(ctx, `/* postgres.`+name+` */ SELECT `+paymentColumns+` FROM `+paymentFrom+q.whereSQL()+
 		` ORDER BY `+order+` LIMIT 200`, q.args.List...)
 	if err != nil {
 		return nil, err
@@ -506,7 +506,7 @@ func (db *DB) paymentsWhere(ctx context.Context, a crm.Actor, name, col string, 
 	if err != nil {
 		return nil, err
 	}
-	return withPaymentCollaborators(ctx, db.Pool, list)
+	return withPaymentCollaborators(ctx, db.anchored(), list)
 }
 
 // PaymentByID returns a payment a may view, with its customer's
@@ -516,7 +516,7 @@ func (db *DB) PaymentByID(ctx context.Context, a crm.Actor, id int64) (crm.Payme
 	var q query
 	q.and("p.id = " + q.arg(id))
 	q.scope(a, crm.ResPayment, "p", crm.TabAll)
-	rows, err := db.Pool.Query(ctx, `/* postgres.PaymentByID */ SELECT `+paymentColumns+` FROM `+paymentFrom+q.whereSQL(), q.args.List...)
+	rows, err := db.anchored().Query(ctx, `/* postgres.PaymentByID */ SELECT `+paymentColumns+` FROM `+paymentFrom+q.whereSQL(), q.args.List...)
 	if err != nil {
 		return crm.Payment{}, err
 	}
@@ -524,7 +524,7 @@ func (db *DB) PaymentByID(ctx context.Context, a crm.Actor, id int64) (crm.Payme
 	if err != nil {
 		return p, translate(err)
 	}
-	p.Collaborators, err = collaboratorIDs(ctx, db.Pool, p.CustomerID)
+	p.Collaborators, err = collaboratorIDs(ctx, db.anchored(), p.CustomerID)
 	return p, err
 }
 

@@ -98,7 +98,7 @@ func (db *DB) ProductCategories(ctx context.Context) ([]string, error) {
 
 // ProductByID returns a product; ENOTFOUND if there is none.
 func (db *DB) ProductByID(ctx context.Context, id int64) (crm.Product, error) {
-	rows, err := db.Pool.Query(ctx, `/* postgres.ProductByID */ SELECT `+productColumns+` FROM products p WHERE p.id = $1`, id)
+	rows, err := db.anchored().Query(ctx, `/* postgres.ProductByID */ SELECT `+productColumns+` FROM products p WHERE p.id = $1`, id)
 	if err != nil {
 		return crm.Product{}, err
 	}

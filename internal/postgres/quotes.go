@@ -259,7 +259,7 @@ func (db *DB) QuotesOf(ctx context.Context, a crm.Actor, customerID int64) ([]cr
 	var q query
 	q.and("q.customer_id = " + q.arg(customerID))
 	q.scope(a, crm.ResQuote, "q", crm.TabAll)
-	rows, err := db.Pool.Query(ctx, `/* postgres.QuotesOf */ SELECT `+quoteColumns+` FROM `+quoteFrom+q.whereSQL()+
+	rows, err := db.anchored().Query(ctx, `/* postgres.QuotesOf */ SELECT `+quoteColumns+` FROM `+quoteFrom+q.whereSQL()+
 		` ORDER BY q.created_at DESC, q.id DESC LIMIT 200`, q.args.List...)
 	if err != nil {
 		return nil, err
@@ -274,7 +274,7 @@ func (db *DB) QuoteByID(ctx context.Context, a crm.Actor, id int64) (crm.Quote, 
 	var q query
 	q.and("q.id = " + q.arg(id))
 	q.scope(a, crm.ResQuote, "q", crm.TabAll)
-	rows, err := db.Pool.Query(ctx, `/* postgres.QuoteByID */ SELECT `+quoteColumns+` FROM `+quoteFrom+q.whereSQL(), q.args.List...)
+	rows, err := db.anchored().Query(ctx, `/* postgres.QuoteByID */ SELECT `+quoteColumns+` FROM `+quoteFrom+q.whereSQL(), q.args.List...)
 	if err != nil {
 		return crm.Quote{}, err
 	}
@@ -282,10 +282,10 @@ func (db *DB) QuoteByID(ctx context.Context, a crm.Actor, id int64) (crm.Quote, 
 	if err != nil {
 		return qt, translate(err)
 	}
-	if qt.Collaborators, err = collaboratorIDs(ctx, db.Pool, qt.CustomerID); err != nil {
+	if qt.Collaborators, err = collaboratorIDs(ctx, db.anchored(), qt.CustomerID); err != nil {
 		return qt, err
 	}
-	qt.Lines, err = docLines(ctx, db.Pool, quoteDoc, id)
+	qt.Lines, err = docLines(ctx, db.anchored(), quoteDoc, id)
 	return qt, err
 }
 
