@@ -83,7 +83,7 @@ func customerFilter(r *http.Request, a crm.Actor) (postgres.CustomerFilter, []cr
 		LevelID: queryID(r, "level"), IndustryID: queryID(r, "industry"), SourceID: queryID(r, "source"),
 		CampaignID: queryID(r, "campaign"), OwnerID: queryID(r, "owner"), DepartmentID: queryID(r, "department"),
 		CreatedFrom: queryDate(r, "from"), CreatedTo: queryDate(r, "to"), Sort: q.Get("sort"), Desc: q.Get("dir") == "desc",
-		Due: q.Get("due")}
+		Due: dueFilter(q.Get("due"))}
 	if f.Stage != crm.StagePotential && f.Stage != crm.StageWon {
 		f.Stage = ""
 	}

@@ -77,7 +77,7 @@ func leadFilter(r *http.Request, a crm.Actor) (postgres.LeadFilter, []crm.ListTa
 	f := postgres.LeadFilter{Tab: tab, Query: q.Get("q"), Status: crm.LeadStatus(q.Get("status")),
 		SourceID: queryID(r, "source"), CampaignID: queryID(r, "campaign"), OwnerID: queryID(r, "owner"),
 		DepartmentID: queryID(r, "department"), CreatedFrom: queryDate(r, "from"), CreatedTo: queryDate(r, "to"),
-		Sort: q.Get("sort"), Desc: q.Get("dir") == "desc", Due: q.Get("due")}
+		Sort: q.Get("sort"), Desc: q.Get("dir") == "desc", Due: dueFilter(q.Get("due"))}
 	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
 	f.Page = f.Page.Norm()
 	return f, tabs

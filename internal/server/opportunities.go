@@ -92,6 +92,10 @@ func (s *Server) handleOpportunities(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if p.Names, err = s.filterNames(ctx, 0, f.DepartmentID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, views.OpportunitiesIndex(p))
 }
 

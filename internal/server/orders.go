@@ -68,6 +68,10 @@ func (s *Server) handleOrders(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if p.Names, err = s.filterNames(ctx, f.OwnerID, f.DepartmentID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, views.OrdersIndex(p))
 }
 
