@@ -137,7 +137,7 @@ func (db *DB) CampaignChoices(ctx context.Context, a crm.Actor, keep ...int64) (
 		keep = []int64{}
 	}
 	k := q.arg(keep)
-	rows, err := db.Pool.Query(ctx, `/* postgres.CampaignChoices */
+	rows, err := db.anchored().Query(ctx, `/* postgres.CampaignChoices */
 		SELECT id, name FROM (
 			(SELECT c.id, c.name, c.created_at FROM campaigns c`+q.whereSQL()+`
 			 ORDER BY c.created_at DESC, c.id DESC LIMIT `+strconv.Itoa(MaxCampaignChoices)+`)

@@ -21,9 +21,11 @@ import (
 type DB struct {
 	Pool *pgxpool.Pool
 	// Anchored serves the queries anchored on one record — a record by
-	// its id, the contacts, follow-ups, deals and history under one
-	// customer — whose best plan is the same for every actor and every
-	// id (the anchor's index, then the permission test on a few rows).
+	// its id, the contacts, deals and history under one customer, the
+	// session and its employee — and those over small tables (pickers,
+	// value lists), whose best plan is the same for every actor and every
+	// parameter (the anchor's index, then the permission test on a few
+	// rows). Lists over the big tables stay on Pool, planned per actor.
 	// Its connections let Postgres keep a generic plan of such a
 	// statement (plan_cache_mode = auto) instead of planning it on every
 	// execution: on a record's page planning cost ten times the

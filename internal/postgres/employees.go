@@ -78,7 +78,7 @@ type SessionUser struct {
 func (db *DB) LoadSessionUser(ctx context.Context, id int64, epoch int) (SessionUser, error) {
 	var u SessionUser
 	var dept *int64
-	err := db.Pool.QueryRow(ctx, `/* postgres.LoadSessionUser */
+	err := db.anchored().QueryRow(ctx, `/* postgres.LoadSessionUser */
 		SELECT e.id, e.name, e.username, e.role, e.department_id, e.locale, e.must_change_password,
 		       coalesce((WITH RECURSIVE sub AS (
 		                    SELECT id FROM departments WHERE id = e.department_id
@@ -352,7 +352,7 @@ func escapeLike(s string) string {
 func (db *DB) Assignees(ctx context.Context, a crm.Actor) ([]EmployeeOption, error) {
 	var args Args
 	cond := AssigneeScope(a, "e", &args)
-	rows, err := db.Pool.Query(ctx, `/* postgres.Assignees */
+	rows, err := db.anchored().Query(ctx, `/* postgres.Assignees */
 		SELECT e.id, e.name, e.username, coalesce(d.name, '') FROM employees e
 		LEFT JOIN departments d ON d.id = e.department_id WHERE e.active AND `+cond+` ORDER BY d.name NULLS FIRST, e.name, e.id`, args.List...)
 	if err != nil {

@@ -17,7 +17,7 @@ var optionUses = [][2]string{
 
 // Options returns the values of one list in their order.
 func (db *DB) Options(ctx context.Context, kind crm.OptionKind) ([]crm.Option, error) {
-	rows, err := db.Pool.Query(ctx, `/* postgres.Options */
+	rows, err := db.anchored().Query(ctx, `/* postgres.Options */
 		SELECT id, kind, name, name_en, position FROM options WHERE kind = $1 ORDER BY position, id`, string(kind))
 	if err != nil {
 		return nil, err

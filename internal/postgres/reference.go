@@ -103,7 +103,7 @@ func (db *DB) reference(ctx context.Context) (referenceLists, error) {
 // readReference reads the number and the three lists in one snapshot.
 func (db *DB) readReference(ctx context.Context) (referenceLists, error) {
 	var l referenceLists
-	err := pgx.BeginTxFunc(ctx, db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	err := pgx.BeginTxFunc(ctx, db.anchored(), pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `/* postgres.reference version */ SELECT n FROM reference_version`).Scan(&l.version); err != nil {
 			return err
 		}

@@ -39,7 +39,7 @@ func (s *SessionStore) Delete(token string) error {
 // FindCtx returns a live session's data; revoked and expired sessions are not found.
 func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	var b []byte
-	err := s.db.Pool.QueryRow(ctx, `/* postgres.SessionStore.Find */
+	err := s.db.anchored().QueryRow(ctx, `/* postgres.SessionStore.Find */
 		SELECT data FROM sessions WHERE token = $1 AND NOT revoked AND expiry > now()`, token).Scan(&b)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, false, nil
@@ -52,7 +52,7 @@ func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 
 // CommitCtx saves a session unless it has been revoked meanwhile.
 func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
-	_, err := s.db.Pool.Exec(ctx, `/* postgres.SessionStore.Commit */
+	_, err := s.db.anchored().Exec(ctx, `/* postgres.SessionStore.Commit */
 		INSERT INTO sessions (token, data, expiry) VALUES ($1, $2, $3)
 		ON CONFLICT (token) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry
 		WHERE NOT sessions.revoked`, token, b, expiry)
@@ -61,7 +61,7 @@ func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, ex
 
 // DeleteCtx revokes a session: the row stays as a tombstone until it expires.
 func (s *SessionStore) DeleteCtx(ctx context.Context, token string) error {
-	_, err := s.db.Pool.Exec(ctx, `/* postgres.SessionStore.Delete */
+	_, err := s.db.anchored().Exec(ctx, `/* postgres.SessionStore.Delete */
 		INSERT INTO sessions (token, data, expiry, revoked) VALUES ($1, '', now() + interval '1 day', true)
 		ON CONFLICT (token) DO UPDATE SET revoked = true, data = ''`, token)
 	return err
