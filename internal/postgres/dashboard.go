@@ -23,38 +23,20 @@ import (
 // ones kept on write. All the queries go to the database in one batch, in
 // one read-only transaction: every figure of a page is of one snapshot.
 
-// DashboardSection is crm.DashboardSection: the policy (crm) decides which
-// role sees which section; the queries below name the sections by these
-// aliases of crm's constants.
-type DashboardSection = crm.DashboardSection
-
-// The dashboard's sections, as the queries name them (crm.SectionKPI, …).
-const (
-	SectionKPI         = crm.SectionKPI
-	SectionTrend       = crm.SectionTrend
-	SectionFunnel      = crm.SectionFunnel
-	SectionSources     = crm.SectionSources
-	SectionLevels      = crm.SectionLevels
-	SectionCampaigns   = crm.SectionCampaigns
-	SectionRanking     = crm.SectionRanking
-	SectionFollowUps   = crm.SectionFollowUps
-	SectionReceivables = crm.SectionReceivables
-)
-
 // HiddenDashboardSections returns the sections the admin hid, per role.
-func (db *DB) HiddenDashboardSections(ctx context.Context) (map[crm.Role]map[DashboardSection]bool, error) {
+func (db *DB) HiddenDashboardSections(ctx context.Context) (map[crm.Role]map[crm.DashboardSection]bool, error) {
 	rows, err := db.Pool.Query(ctx, `/* postgres.HiddenDashboardSections */ SELECT role, section FROM dashboard_hidden_sections`)
 	if err != nil {
 		return nil, err
 	}
 	pairs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[struct {
 		Role    crm.Role
-		Section DashboardSection
+		Section crm.DashboardSection
 	}])
-	out := map[crm.Role]map[DashboardSection]bool{}
+	out := map[crm.Role]map[crm.DashboardSection]bool{}
 	for _, p := range pairs {
 		if out[p.Role] == nil {
-			out[p.Role] = map[DashboardSection]bool{}
+			out[p.Role] = map[crm.DashboardSection]bool{}
 		}
 		out[p.Role][p.Section] = true
 	}
@@ -63,17 +45,17 @@ func (db *DB) HiddenDashboardSections(ctx context.Context) (map[crm.Role]map[Das
 
 // DashboardSectionsOf returns the sections a's dashboard shows: those open
 // to a's role and not hidden from it.
-func (db *DB) DashboardSectionsOf(ctx context.Context, a crm.Actor) (map[DashboardSection]bool, error) {
+func (db *DB) DashboardSectionsOf(ctx context.Context, a crm.Actor) (map[crm.DashboardSection]bool, error) {
 	rows, err := db.Pool.Query(ctx, `/* postgres.DashboardSectionsOf */ SELECT section FROM dashboard_hidden_sections WHERE role = $1`,
 		string(a.Role))
 	if err != nil {
 		return nil, err
 	}
-	hidden, err := pgx.CollectRows(rows, pgx.RowTo[DashboardSection])
+	hidden, err := pgx.CollectRows(rows, pgx.RowTo[crm.DashboardSection])
 	if err != nil {
 		return nil, err
 	}
-	out := map[DashboardSection]bool{}
+	out := map[crm.DashboardSection]bool{}
 	for _, s := range crm.DashboardSections {
 		if crm.DashboardSectionOpen(a.Role, s) && !slices.Contains(hidden, s) {
 			out[s] = true
@@ -85,7 +67,7 @@ func (db *DB) DashboardSectionsOf(ctx context.Context, a crm.Actor) (map[Dashboa
 // SetHiddenDashboardSections replaces the hidden sections of every role
 // (admin only: the caller checks), in one transaction. Sections a role
 // cannot see anyway and unknown names are ignored.
-func (db *DB) SetHiddenDashboardSections(ctx context.Context, a crm.Actor, hidden map[crm.Role][]DashboardSection) error {
+func (db *DB) SetHiddenDashboardSections(ctx context.Context, a crm.Actor, hidden map[crm.Role][]crm.DashboardSection) error {
 	return db.InTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `/* postgres.SetHiddenDashboardSections clear */ DELETE FROM dashboard_hidden_sections`); err != nil {
 			return err
@@ -106,7 +88,7 @@ func (db *DB) SetHiddenDashboardSections(ctx context.Context, a crm.Actor, hidde
 	})
 }
 
-func knownSection(s DashboardSection) bool { return slices.Contains(crm.DashboardSections, s) }
+func knownSection(s crm.DashboardSection) bool { return slices.Contains(crm.DashboardSections, s) }
 
 // DashboardFilter says what the dashboard counts. From and To are the
 // period's first and last day (midnight in crm.Zone); Now is the moment the
@@ -119,7 +101,7 @@ type DashboardFilter struct {
 	// OwnReminders narrows the follow-up reminders to the actor's own leads
 	// and customers (reps, marketing); others see those of their view.
 	OwnReminders bool
-	Sections     map[DashboardSection]bool // the sections to compute
+	Sections     map[crm.DashboardSection]bool // the sections to compute
 }
 
 // Day boundaries, in crm.Zone.
@@ -340,13 +322,13 @@ func UnpaidCondition(alias string) string {
 // (crm.DashboardMoney), the ranking for one who does not lead a team.
 func (db *DB) Dashboard(ctx context.Context, a crm.Actor, f DashboardFilter) (Dashboard, error) {
 	var d Dashboard
-	on := func(s DashboardSection) bool { return f.Sections[s] && crm.DashboardSectionOpen(a.Role, s) }
+	on := func(s crm.DashboardSection) bool { return f.Sections[s] && crm.DashboardSectionOpen(a.Role, s) }
 	money := crm.DashboardMoney(a)
 	from, to := dayStart(f.From), dayStart(f.To).AddDate(0, 0, 1) // [from, to)
 	fromDay, toDay := dateArg(&f.From), dateArg(&f.To)
 	b := &pgx.Batch{}
 
-	if on(SectionKPI) && money {
+	if on(crm.SectionKPI) && money {
 		var args Args
 		b.Queue(`/* postgres.Dashboard deal */
 			SELECT coalesce(sum(od.total), 0), count(*) FROM orders od
@@ -362,7 +344,7 @@ func (db *DB) Dashboard(ctx context.Context, a crm.Actor, f DashboardFilter) (Da
 			return r.Scan(&d.Paid.Amount, &d.Paid.Count)
 		})
 	}
-	if (on(SectionKPI) || on(SectionReceivables)) && money {
+	if (on(crm.SectionKPI) || on(crm.SectionReceivables)) && money {
 		today := f.Today()
 		for _, ab := range AgeBuckets {
 			bk := AgeBucket{Key: ab.Key, Figure: Figure{Amount: decimal.Zero}}
@@ -394,7 +376,7 @@ func (db *DB) Dashboard(ctx context.Context, a crm.Actor, f DashboardFilter) (Da
 			return rows.Err()
 		})
 	}
-	if on(SectionKPI) || on(SectionSources) {
+	if on(crm.SectionKPI) || on(crm.SectionSources) {
 		var args Args
 		b.Queue(`/* postgres.Dashboard leads */
 			SELECT x.id, coalesce(o.name, ''), coalesce(o.name_en, ''), x.n
@@ -411,7 +393,7 @@ func (db *DB) Dashboard(ctx context.Context, a crm.Actor, f DashboardFilter) (Da
 			return err
 		})
 	}
-	if on(SectionKPI) || on(SectionLevels) {
+	if on(crm.SectionKPI) || on(crm.SectionLevels) {
 		var args Args
 		b.Queue(`/* postgres.Dashboard customers */
 			SELECT x.id, coalesce(o.name, ''), coalesce(o.name_en, ''), x.n
@@ -428,7 +410,7 @@ func (db *DB) Dashboard(ctx context.Context, a crm.Actor, f DashboardFilter) (Da
 			return err
 		})
 	}
-	if on(SectionKPI) {
+	if on(crm.SectionKPI) {
 		var args Args
 		mon, sun := f.Week()
 		b.Queue(`/* postgres.Dashboard week follow-ups */
@@ -442,7 +424,7 @@ func (db *DB) Dashboard(ctx context.Context, a crm.Actor, f DashboardFilter) (Da
 				args.List...).QueryRow(func(r pgx.Row) error { return r.Scan(&d.Approvals) })
 		}
 	}
-	if on(SectionTrend) && money {
+	if on(crm.SectionTrend) && money {
 		months := f.TrendMonths()
 		index := map[string]int{}
 		for i, m := range months {
@@ -479,7 +461,7 @@ func (db *DB) Dashboard(ctx context.Context, a crm.Actor, f DashboardFilter) (Da
 			FROM payments p WHERE p.confirmed AND p.paid_on >= `+args.Add(dateArg(&start))+`::date AND p.paid_on < `+
 			args.Add(dateArg(&end))+`::date AND `+f.scoped(a, crm.ResPayment, "p", &args)+` GROUP BY 1`, args.List...).Query(read(true))
 	}
-	if on(SectionFunnel) {
+	if on(crm.SectionFunnel) {
 		for _, s := range crm.OppStages {
 			d.Funnel = append(d.Funnel, StageFigures{Stage: s, Amount: decimal.Zero})
 		}
@@ -502,10 +484,10 @@ func (db *DB) Dashboard(ctx context.Context, a crm.Actor, f DashboardFilter) (Da
 			return rows.Err()
 		})
 	}
-	if on(SectionCampaigns) {
+	if on(crm.SectionCampaigns) {
 		db.queueCampaigns(b, a, f, &d)
 	}
-	if on(SectionRanking) && money && crm.DashboardTeam(a) {
+	if on(crm.SectionRanking) && money && crm.DashboardTeam(a) {
 		var args Args
 		fr, t := args.Add(from), args.Add(to)
 		b.Queue(`/* postgres.Dashboard ranking */
@@ -532,7 +514,7 @@ func (db *DB) Dashboard(ctx context.Context, a crm.Actor, f DashboardFilter) (Da
 			return err
 		})
 	}
-	if on(SectionFollowUps) {
+	if on(crm.SectionFollowUps) {
 		queueReminders(b, a, f, "today", &d.DueToday)
 		queueReminders(b, a, f, "overdue", &d.Overdue)
 	}
