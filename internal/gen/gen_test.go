@@ -56,6 +56,9 @@ func TestGenerateIsConsistent(t *testing.T) {
 			c.lead_count <> (SELECT count(*) FROM leads WHERE campaign_id = c.id) OR
 			c.customer_count <> (SELECT count(*) FROM customers WHERE campaign_id = c.id) OR
 			c.deal_amount <> coalesce((SELECT sum(deal_amount) FROM customers WHERE campaign_id = c.id), 0)`},
+		{"board figures per stage", `SELECT count(*) FROM opportunity_stage_figures s
+			LEFT JOIN (SELECT stage, count(*) AS n, sum(expected_amount) AS amount FROM opportunities GROUP BY stage) x ON x.stage = s.stage
+			WHERE s.n <> coalesce(x.n, 0) OR s.amount <> coalesce(x.amount, 0)`},
 		{"converted leads carry their customer's deal figures", `SELECT count(*) FROM leads l JOIN customers c ON c.id = l.customer_id
 			WHERE l.deal_amount <> c.deal_amount OR l.deal_count <> c.deal_count OR c.lead_id <> l.id OR l.status <> 'converted'`},
 		{"last follow-up times", `SELECT count(*) FROM customers c WHERE c.last_follow_up_at IS DISTINCT FROM

@@ -181,6 +181,10 @@ func (db *DB) Board(ctx context.Context, a crm.Actor, f BoardFilter) ([]BoardCol
 		cols[i] = BoardColumn{Stage: s, Sum: decimal.Zero}
 		index[s] = i
 	}
+	if !slices.ContainsFunc(q.where, func(c string) bool { return c != "TRUE" }) {
+		// Every opportunity: the figures kept on write (migration 0011).
+		return cols, db.wholeBoard(ctx, q, cols)
+	}
 	size, err := q.count(ctx, db, "Board", "opportunities op")
 	if err != nil {
 		return nil, err
@@ -231,6 +235,49 @@ type boardStat struct {
 	Stage string
 	N     int
 	Sum   decimal.Decimal
+}
+
+// wholeBoard fills the columns of the board of every opportunity: the
+// counts and sums kept per stage by the write path, and the newest cards
+// of each stage (bigBoard's walks), in one round trip and one snapshot.
+func (db *DB) wholeBoard(ctx context.Context, q query, cols []BoardColumn) error {
+	return pgx.BeginTxFunc(ctx, db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `/* postgres.Board figures */ SELECT stage, n, amount FROM opportunity_stage_figures`)
+		if err != nil {
+			return err
+		}
+		stats, err := pgx.CollectRows(rows, pgx.RowToStructByPos[boardStat])
+		if err != nil {
+			return err
+		}
+		for _, st := range stats {
+			for i := range cols {
+				if cols[i].Stage == crm.OppStage(st.Stage) {
+					cols[i].Count, cols[i].Sum = Total{N: st.N}, st.Sum
+				}
+			}
+		}
+		b := &pgx.Batch{}
+		for _, c := range cols {
+			sq := query{args: Args{List: slices.Clone(q.args.List)}, where: slices.Clone(q.where)}
+			sq.and("op.stage = " + sq.arg(string(c.Stage)))
+			b.Queue(`/* postgres.Board stage cards */
+				SELECT `+opportunityColumns+` FROM `+opportunityFrom+sq.whereSQL()+`
+				ORDER BY op.stage_changed_at DESC, op.id DESC LIMIT `+strconv.Itoa(BoardCards), sq.args.List...)
+		}
+		br := tx.SendBatch(ctx, b)
+		defer br.Close()
+		for i := range cols {
+			rows, err := br.Query()
+			if err != nil {
+				return err
+			}
+			if cols[i].Cards, err = pgx.CollectRows(rows, scanOpportunity); err != nil {
+				return err
+			}
+		}
+		return br.Close()
+	})
 }
 
 // bigBoard fills the columns of a board of more than CountCap

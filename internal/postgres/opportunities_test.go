@@ -326,7 +326,9 @@ func TestOpportunityBoardColumns(t *testing.T) {
 	}
 
 	// A board of more than CountCap opportunities is read stage by stage:
-	// the same columns, with a capped count and a sum that is a lower bound.
+	// the same columns, with a capped count and a sum that is a lower bound;
+	// the board of every opportunity (boss) reads the figures kept on write
+	// and is exact.
 	if _, err := f.db.Pool.Exec(ctx, `
 		INSERT INTO opportunities (name, customer_id, stage, expected_amount, stage_changed_at, owner_id, department_id,
 		                           created_by, customer_owner_id, customer_department_id)
@@ -338,9 +340,15 @@ func TestOpportunityBoardColumns(t *testing.T) {
 		cols, err = f.db.Board(ctx, a, postgres.BoardFilter{Tab: crm.TabAll})
 		oppMust(t, err)
 		won := cols[4]
-		if won.Stage != crm.StageWonDeal || !won.Count.Capped || won.Count.N != postgres.CountCap ||
-			won.Sum.LessThan(decimal.NewFromInt(postgres.CountCap)) || len(won.Cards) != postgres.BoardCards || won.Cards[0].Name != "大单1" {
-			t.Errorf("%s: big won column: %+v, sum %s, %d cards", a.Username, won.Count, won.Sum, len(won.Cards))
+		if a.ID == f.boss.ID {
+			if won.Count != (postgres.Total{N: postgres.CountCap + 50}) || !won.Sum.Equal(decimal.NewFromInt(postgres.CountCap+50)) {
+				t.Errorf("boss: the won column counts %+v, sums %s; want exactly %d", won.Count, won.Sum, postgres.CountCap+50)
+			}
+		} else if !won.Count.Capped || won.Count.N != postgres.CountCap || won.Sum.LessThan(decimal.NewFromInt(postgres.CountCap)) {
+			t.Errorf("%s: big won column: %+v, sum %s", a.Username, won.Count, won.Sum)
+		}
+		if won.Stage != crm.StageWonDeal || len(won.Cards) != postgres.BoardCards || won.Cards[0].Name != "大单1" {
+			t.Errorf("%s: big won column's cards: %d, first %q", a.Username, len(won.Cards), won.Cards[0].Name)
 		}
 		if a.ID == f.boss.ID && (cols[1].Count != (postgres.Total{N: 2}) || len(cols[1].Cards) != 2 || cols[1].Cards[0].Name != "看不见" ||
 			!cols[1].Sum.Equal(decimal.RequireFromString("200.20").Add(decimal.NewFromInt(999)))) {
@@ -351,6 +359,69 @@ func TestOpportunityBoardColumns(t *testing.T) {
 	if cols[4].Count.N != 0 || cols[2].Count.N != 56 {
 		t.Errorf("repA's board after the big insert: won %d, proposal %d", cols[4].Count.N, cols[2].Count.N)
 	}
+}
+
+// TestBoardFiguresKeptOnWrite: the per-stage figures the board of every
+// opportunity reads stay equal to counting the table, through the
+// workflow's writes and bulk statements, and the board shows them.
+func TestBoardFiguresKeptOnWrite(t *testing.T) {
+	t.Parallel()
+	f := newOppFixture(t)
+	ctx := context.Background()
+	check := func(when string) {
+		t.Helper()
+		var bad int
+		if err := f.db.Pool.QueryRow(ctx, `
+			SELECT count(*) FROM opportunity_stage_figures s
+			LEFT JOIN (SELECT stage, count(*) AS n, sum(expected_amount) AS amount FROM opportunities GROUP BY stage) x
+			       ON x.stage = s.stage
+			WHERE s.n <> coalesce(x.n, 0) OR s.amount <> coalesce(x.amount, 0)`).Scan(&bad); err != nil {
+			t.Fatal(err)
+		}
+		if bad != 0 {
+			t.Fatalf("%s: %d stages' figures differ from the table", when, bad)
+		}
+		cols, err := f.db.Board(ctx, f.boss, postgres.BoardFilter{Tab: crm.TabAll})
+		oppMust(t, err)
+		for _, c := range cols {
+			var n int
+			var sum decimal.Decimal
+			if err := f.db.Pool.QueryRow(ctx, `SELECT count(*), coalesce(sum(expected_amount), 0) FROM opportunities WHERE stage = $1`,
+				string(c.Stage)).Scan(&n, &sum); err != nil {
+				t.Fatal(err)
+			}
+			if c.Count != (postgres.Total{N: n}) || !c.Sum.Equal(sum) {
+				t.Fatalf("%s: boss's %s column %+v %s, the table %d %s", when, c.Stage, c.Count, c.Sum, n, sum)
+			}
+		}
+	}
+	check("empty")
+	xa := f.customer(t, f.repA, "数字客户")
+	a := f.opportunity(t, f.repA, xa, "甲", crm.StageInitial, "100.10")
+	b := f.opportunity(t, f.repA, xa, "乙", crm.StageNeeds, "0.90")
+	check("created")
+	oppMust(t, f.db.SetStage(ctx, f.repA, a, crm.StageProposal))
+	check("moved")
+	oppMust(t, f.db.UpdateOpportunity(ctx, f.repA, b, crm.OpportunityInput{CustomerID: xa, Name: "乙", Stage: crm.StageNeeds,
+		ExpectedAmount: decimal.RequireFromString("1234.56")}))
+	check("amount changed")
+	oppMust(t, f.db.DeleteOpportunity(ctx, f.repA, b))
+	check("deleted")
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		if _, err := f.db.Pool.Exec(ctx, sql, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec(`INSERT INTO opportunities (name, customer_id, stage, expected_amount, owner_id, department_id, created_by,
+	                                      customer_owner_id, customer_department_id)
+		SELECT '批' || g, $1, (ARRAY['initial','needs','won','lost'])[1 + g % 4], g, $2, $3, $2, $2, $3
+		FROM generate_series(1, 500) g`, xa, f.repA.ID, f.team)
+	check("bulk insert")
+	exec(`UPDATE opportunities SET stage = 'negotiation', expected_amount = expected_amount + 1 WHERE name LIKE '批%' AND stage <> 'won'`)
+	check("bulk update")
+	exec(`DELETE FROM opportunities WHERE name LIKE '批%' AND expected_amount > 200`)
+	check("bulk delete")
 }
 
 // TestOpportunityDeleteRefusedWhileQuoted: an opportunity that a quote or
