@@ -325,12 +325,17 @@ func TestOpportunityBoardOverHTTP(t *testing.T) {
 		t.Errorf("customer filter: %d cards", cb.Doc.Find(tid("board-card")).Length())
 	}
 	// A column beyond the count cap says so; its sum is a lower bound, and
-	// it links to the list for the rest.
+	// it links to the list for the rest. The board of every opportunity
+	// (management) reads the figures kept on write: exact.
 	w.exec(`INSERT INTO opportunities (name, customer_id, stage, expected_amount, owner_id, department_id, created_by,
 	                                   customer_owner_id, customer_department_id)
 		SELECT '批量' || g, $1, 'initial', 2, $2, $3, $2, $2, $3 FROM generate_series(1, $4::int + 1) g`,
 		customer, w.emp["rep1"], w.dept["一部"], postgres.CountCap)
-	big := w.clients["boss"].get("/opportunities?view=board").wantStatus(200)
+	whole := w.clients["boss"].get("/opportunities?view=board").wantStatus(200)
+	if col(whole, "initial", "column-count") != "共 10001 条" || col(whole, "initial", "column-sum") != "20,002.00" {
+		t.Errorf("the board of every opportunity: %q %q", col(whole, "initial", "column-count"), col(whole, "initial", "column-sum"))
+	}
+	big := w.clients["mgr1"].get("/opportunities?view=board&tab=all").wantStatus(200)
 	if col(big, "initial", "column-count") != "超过 10000 条" || !strings.HasPrefix(col(big, "initial", "column-sum"), "至少 ") ||
 		big.Doc.Find(`[data-stage="initial"] `+tid("board-card")).Length() != postgres.BoardCards {
 		t.Errorf("capped column: %q %q", col(big, "initial", "column-count"), col(big, "initial", "column-sum"))
