@@ -115,6 +115,7 @@ func TestDashboardWalk(t *testing.T) {
 	if v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#f-stage").value`)); err != nil || v != stage {
 		t.Fatalf("the list's stage filter shows %q (%v), want %q", v, err, stage)
 	}
+	shot(t, ctx, "opportunities-from-funnel-zh")
 
 	// The manager approves an order waiting for them; its owner is told.
 	do(t, ctx, "approvals", chromedp.Navigate(base+"/approvals"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=approvals-table]`)))
