@@ -94,6 +94,7 @@ func TestAcquisitionWalk(t *testing.T) {
 		chromedp.Navigate(base+"/leads/"+lead),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=assign-form]`)),
 		chromedp.SetValue(chromedp.CSS(`[data-testid=assign-form] select`), strconv.FormatInt(emp["rep1"], 10)),
+		dropFlash,
 		chromedp.Submit(chromedp.CSS(`[data-testid=assign-form] select`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=flash]`)),
 	)
@@ -126,7 +127,7 @@ func TestAcquisitionWalk(t *testing.T) {
 	shot(t, ctx, "customer-detail-zh")
 
 	// 赵敏 releases the customer to the pool; 钱进 claims it.
-	do(t, ctx, "release", chromedp.Click(chromedp.CSS(`[data-testid=release]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=flash]`)))
+	do(t, ctx, "release", dropFlash, chromedp.Click(chromedp.CSS(`[data-testid=release]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=flash]`)))
 	logout()
 	login(t, ctx, base, "rep1b", "walk-pass-1")
 	do(t, ctx, "customer pool", chromedp.Navigate(base+"/customers?tab=pool"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=customers-table]`)))
@@ -137,6 +138,7 @@ func TestAcquisitionWalk(t *testing.T) {
 	do(t, ctx, "claim",
 		chromedp.Navigate(base+"/customers/"+customer),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=claim]`)),
+		dropFlash,
 		chromedp.Click(chromedp.CSS(`[data-testid=claim]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=flash]`)),
 	)

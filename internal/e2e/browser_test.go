@@ -94,6 +94,10 @@ func shot(t *testing.T, ctx context.Context, name string) {
 	}
 }
 
+// dropFlash removes the flash messages on the page, so that waiting for a
+// flash after an action waits for that action's, not one still shown.
+var dropFlash = chromedp.Evaluate[chromedp.Void](`document.querySelectorAll("[data-testid=flash]").forEach(e => e.remove())`)
+
 func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	if err := chromedp.Do(ctx, steps...); err != nil {

@@ -133,7 +133,7 @@ func TestDashboardWalk(t *testing.T) {
 			break // an order of someone else: they will be told
 		}
 	}
-	do(t, ctx, "approve", chromedp.Click(chromedp.CSS(`[data-testid=approval-row][data-id="`+order+`"] [data-testid=row-approve]`)),
+	do(t, ctx, "approve", dropFlash, chromedp.Click(chromedp.CSS(`[data-testid=approval-row][data-id="`+order+`"] [data-testid=row-approve]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=flash]`)))
 	logout()
 

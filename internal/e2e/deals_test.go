@@ -187,7 +187,7 @@ func TestDealWalk(t *testing.T) {
 	}
 	do(t, ctx, "inbox", chromedp.Navigate(base+"/approvals"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=approval-row]`)))
 	shot(t, ctx, "approvals-inbox-zh")
-	do(t, ctx, "approve", chromedp.Click(chromedp.CSS(`[data-testid=row-approve]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=flash]`)))
+	do(t, ctx, "approve", dropFlash, chromedp.Click(chromedp.CSS(`[data-testid=row-approve]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=flash]`)))
 	logout()
 
 	// The rep records half the amount; finance confirms it from its list.
@@ -196,6 +196,7 @@ func TestDealWalk(t *testing.T) {
 		chromedp.Navigate(base+"/orders/"+order),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=order-payment-form]`)),
 		chromedp.SetValue(chromedp.CSS(`#pay-amount`), "193110.00"),
+		dropFlash,
 		chromedp.Click(chromedp.CSS(`[data-testid=record-payment]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=flash]`)),
 	)
@@ -207,6 +208,7 @@ func TestDealWalk(t *testing.T) {
 	do(t, ctx, "confirm",
 		chromedp.Navigate(base+"/payments?confirmed=no"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=payments-table]`)),
+		dropFlash,
 		chromedp.Click(chromedp.CSS(`[data-testid=payment-row] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=flash]`)),
 	)
