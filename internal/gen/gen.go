@@ -252,6 +252,30 @@ func (g *gen) run(ctx context.Context) error {
 		WHERE f.stage = s.stage`); err != nil {
 		return err
 	}
+	// And the dashboard's, per month, owner, department and the customer's
+	// department (migration 0012).
+	for _, q := range []string{
+		`DELETE FROM monthly_figures`,
+		`INSERT INTO monthly_figures (month, owner_id, department_id, customer_department_id, deal_amount, deal_count)
+		 SELECT date_trunc('month', decided_at AT TIME ZONE 'Asia/Shanghai')::date, coalesce(owner_id, 0), coalesce(department_id, 0),
+		        coalesce(customer_department_id, 0), sum(total), count(*)
+		 FROM orders WHERE status = 'approved' AND decided_at IS NOT NULL GROUP BY 1, 2, 3, 4`,
+		`INSERT INTO monthly_figures (month, owner_id, department_id, customer_department_id, paid_amount, paid_count)
+		 SELECT date_trunc('month', paid_on)::date, coalesce(owner_id, 0), coalesce(department_id, 0), coalesce(customer_department_id, 0),
+		        sum(amount), count(*)
+		 FROM payments WHERE confirmed GROUP BY 1, 2, 3, 4
+		 ON CONFLICT (month, owner_id, department_id, customer_department_id)
+		 DO UPDATE SET paid_amount = EXCLUDED.paid_amount, paid_count = EXCLUDED.paid_count`,
+		`INSERT INTO monthly_figures (month, owner_id, department_id, customer_department_id, follow_ups)
+		 SELECT date_trunc('month', followed_at AT TIME ZONE 'Asia/Shanghai')::date, coalesce(owner_id, 0), coalesce(department_id, 0),
+		        coalesce(customer_department_id, 0), count(*)
+		 FROM follow_ups GROUP BY 1, 2, 3, 4
+		 ON CONFLICT (month, owner_id, department_id, customer_department_id) DO UPDATE SET follow_ups = EXCLUDED.follow_ups`,
+	} {
+		if _, err := g.tx.Exec(ctx, q); err != nil {
+			return err
+		}
+	}
 	g.indexes = indexes
 	g.step("commit")
 	return nil

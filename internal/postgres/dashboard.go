@@ -317,6 +317,77 @@ func UnpaidCondition(alias string) string {
 	return alias + ".status = 'approved' AND " + alias + ".paid_amount < " + alias + ".total"
 }
 
+// keptSplit says how a's money and follow-up figures over whole months
+// are read (migration 0012): for the departments a views whole
+// (DepartmentBranch; all: every record) from monthly_figures, and for what
+// a views outside them (OutsideScope: a manager's own, created, approved,
+// customers' and collaborations' records of other departments) summed from
+// the records. The two parts partition what a views, so the sum is the
+// figure over exactly a's records. ok is false when a has no department
+// branch (a rep): everything is summed from the records.
+type keptSplit struct {
+	ok    bool
+	all   bool
+	depts []int64
+}
+
+func figuresSplit(a crm.Actor) keptSplit {
+	var k keptSplit
+	for i, res := range []crm.Resource{crm.ResOrder, crm.ResPayment, crm.ResFollowUp} {
+		depts, all := DepartmentBranch(a, res)
+		if !all && len(depts) == 0 || i > 0 && (all != k.all || !slices.Equal(depts, k.depts)) {
+			return keptSplit{}
+		}
+		k = keptSplit{ok: true, all: all, depts: depts}
+	}
+	return k
+}
+
+// wholeMonths: from is the first day of a month and to the last day of one.
+func wholeMonths(from, to time.Time) bool {
+	from, to = from.In(crm.Zone), to.In(crm.Zone)
+	return from.Day() == 1 && to.AddDate(0, 0, 1).Day() == 1
+}
+
+// monthlyCond is the condition over monthly_figures (m) of k's departments
+// in the months from the one of from to the one of to, narrowed by f's
+// department and owner.
+func (f DashboardFilter) monthlyCond(k keptSplit, from, to time.Time, args *Args) string {
+	first := func(t time.Time) time.Time {
+		t = t.In(crm.Zone)
+		return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+	}
+	c := "m.month >= " + args.Add(first(from)) + "::date AND m.month <= " + args.Add(first(to)) + "::date"
+	if !k.all { // the three tables are under a customer: DepartmentBranch covers both departments
+		d := args.Add(k.depts)
+		c += " AND (m.department_id = ANY(" + d + "::bigint[]) OR m.customer_department_id = ANY(" + d + "::bigint[]))"
+	}
+	if f.DepartmentID != 0 {
+		c += " AND m.department_id = " + args.Add(f.DepartmentID)
+	}
+	if f.OwnerID != 0 {
+		c += " AND m.owner_id = " + args.Add(f.OwnerID)
+	}
+	return c
+}
+
+// outside is the condition over alias of the records of kind res that a
+// views outside k's departments, narrowed by f's department and owner; ""
+// when k covers everything.
+func (f DashboardFilter) outside(a crm.Actor, k keptSplit, res crm.Resource, alias string, args *Args) string {
+	if k.all {
+		return ""
+	}
+	c := OutsideScope(a, res, alias, k.depts, args)
+	if f.DepartmentID != 0 {
+		c += " AND " + alias + ".department_id = " + args.Add(f.DepartmentID)
+	}
+	if f.OwnerID != 0 {
+		c += " AND " + alias + ".owner_id = " + args.Add(f.OwnerID)
+	}
+	return c
+}
+
 // Dashboard computes the sections of f.Sections for a, in one round trip.
 // Sections with money are left out for an actor who may not see money
 // (crm.DashboardMoney), the ranking for one who does not lead a team.
@@ -328,7 +399,26 @@ func (db *DB) Dashboard(ctx context.Context, a crm.Actor, f DashboardFilter) (Da
 	fromDay, toDay := dateArg(&f.From), dateArg(&f.To)
 	b := &pgx.Batch{}
 
-	if on(crm.SectionKPI) && money {
+	split := figuresSplit(a)
+	kept := split.ok && wholeMonths(f.From, f.To)
+	if on(crm.SectionKPI) && money && kept {
+		var args Args
+		sql := `/* postgres.Dashboard deal and paid kept */
+			SELECT coalesce(sum(x.da), 0), coalesce(sum(x.dc), 0), coalesce(sum(x.pa), 0), coalesce(sum(x.pc), 0) FROM (
+			    SELECT m.deal_amount AS da, m.deal_count AS dc, m.paid_amount AS pa, m.paid_count AS pc
+			    FROM monthly_figures m WHERE ` + f.monthlyCond(split, f.From, f.To, &args)
+		if c := f.outside(a, split, crm.ResOrder, "od", &args); c != "" {
+			sql += ` UNION ALL SELECT od.total, 1, 0, 0 FROM orders od WHERE od.status = 'approved' AND od.decided_at >= ` +
+				args.Add(from) + ` AND od.decided_at < ` + args.Add(to) + ` AND ` + c
+		}
+		if c := f.outside(a, split, crm.ResPayment, "p", &args); c != "" {
+			sql += ` UNION ALL SELECT 0, 0, p.amount, 1 FROM payments p WHERE p.confirmed AND p.paid_on >= ` +
+				args.Add(fromDay) + `::date AND p.paid_on <= ` + args.Add(toDay) + `::date AND ` + c
+		}
+		b.Queue(sql+`) x`, args.List...).QueryRow(func(r pgx.Row) error {
+			return r.Scan(&d.Deal.Amount, &d.Deal.Count, &d.Paid.Amount, &d.Paid.Count)
+		})
+	} else if on(crm.SectionKPI) && money {
 		var args Args
 		b.Queue(`/* postgres.Dashboard deal */
 			SELECT coalesce(sum(od.total), 0), count(*) FROM orders od
@@ -450,16 +540,47 @@ func (db *DB) Dashboard(ctx context.Context, a crm.Actor, f DashboardFilter) (Da
 				return rows.Err()
 			}
 		}
-		var args Args
-		b.Queue(`/* postgres.Dashboard trend deal */
+		if split.ok { // the twelve months are whole months
+			var args Args
+			sql := `/* postgres.Dashboard trend kept */
+				SELECT x.month, coalesce(sum(x.da), 0), coalesce(sum(x.dc), 0), coalesce(sum(x.pa), 0), coalesce(sum(x.pc), 0) FROM (
+				    SELECT m.month, m.deal_amount AS da, m.deal_count AS dc, m.paid_amount AS pa, m.paid_count AS pc
+				    FROM monthly_figures m WHERE ` + f.monthlyCond(split, start, end.AddDate(0, 0, -1), &args)
+			if c := f.outside(a, split, crm.ResOrder, "od", &args); c != "" {
+				sql += ` UNION ALL SELECT date_trunc('month', od.decided_at AT TIME ZONE ` + args.Add(crm.Zone.String()) + `)::date,
+				    od.total, 1, 0, 0 FROM orders od WHERE od.status = 'approved' AND od.decided_at >= ` + args.Add(start) +
+					` AND od.decided_at < ` + args.Add(end) + ` AND ` + c
+			}
+			if c := f.outside(a, split, crm.ResPayment, "p", &args); c != "" {
+				sql += ` UNION ALL SELECT date_trunc('month', p.paid_on)::date, 0, 0, p.amount, 1 FROM payments p
+				    WHERE p.confirmed AND p.paid_on >= ` + args.Add(dateArg(&start)) + `::date AND p.paid_on < ` +
+					args.Add(dateArg(&end)) + `::date AND ` + c
+			}
+			b.Queue(sql+`) x GROUP BY x.month`, args.List...).Query(func(rows pgx.Rows) error {
+				for rows.Next() {
+					var m time.Time
+					var deal, paid Figure
+					if err := rows.Scan(&m, &deal.Amount, &deal.Count, &paid.Amount, &paid.Count); err != nil {
+						return err
+					}
+					if i, ok := index[m.Format("2006-01")]; ok {
+						d.Trend[i].Deal, d.Trend[i].Paid = deal, paid
+					}
+				}
+				return rows.Err()
+			})
+		} else {
+			var args Args
+			b.Queue(`/* postgres.Dashboard trend deal */
 			SELECT date_trunc('month', od.decided_at AT TIME ZONE `+args.Add(crm.Zone.String())+`), sum(od.total), count(*)
 			FROM orders od WHERE od.status = 'approved' AND od.decided_at >= `+args.Add(start)+` AND od.decided_at < `+args.Add(end)+
-			` AND `+f.scoped(a, crm.ResOrder, "od", &args)+` GROUP BY 1`, args.List...).Query(read(false))
-		args = Args{}
-		b.Queue(`/* postgres.Dashboard trend paid */
+				` AND `+f.scoped(a, crm.ResOrder, "od", &args)+` GROUP BY 1`, args.List...).Query(read(false))
+			args = Args{}
+			b.Queue(`/* postgres.Dashboard trend paid */
 			SELECT date_trunc('month', p.paid_on::timestamp), sum(p.amount), count(*)
 			FROM payments p WHERE p.confirmed AND p.paid_on >= `+args.Add(dateArg(&start))+`::date AND p.paid_on < `+
-			args.Add(dateArg(&end))+`::date AND `+f.scoped(a, crm.ResPayment, "p", &args)+` GROUP BY 1`, args.List...).Query(read(true))
+				args.Add(dateArg(&end))+`::date AND `+f.scoped(a, crm.ResPayment, "p", &args)+` GROUP BY 1`, args.List...).Query(read(true))
+		}
 	}
 	if on(crm.SectionFunnel) {
 		for _, s := range crm.OppStages {
@@ -487,7 +608,39 @@ func (db *DB) Dashboard(ctx context.Context, a crm.Actor, f DashboardFilter) (Da
 	if on(crm.SectionCampaigns) {
 		db.queueCampaigns(b, a, f, &d)
 	}
-	if on(crm.SectionRanking) && money && crm.DashboardTeam(a) {
+	scanRank := func(rows pgx.Rows) error {
+		var err error
+		d.Ranking, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (RankRow, error) {
+			var x RankRow
+			err := r.Scan(&x.EmployeeID, &x.Name, &x.Deal.Amount, &x.Deal.Count, &x.Paid.Amount, &x.Paid.Count, &x.FollowUps)
+			return x, err
+		})
+		return err
+	}
+	if on(crm.SectionRanking) && money && crm.DashboardTeam(a) && kept {
+		var args Args
+		sql := `/* postgres.Dashboard ranking kept */
+			SELECT e.id, e.name, x.da, x.dc, x.pa, x.pc, x.fu
+			FROM (SELECT y.o, sum(y.da) AS da, sum(y.dc) AS dc, sum(y.pa) AS pa, sum(y.pc) AS pc, sum(y.fu) AS fu FROM (
+			          SELECT m.owner_id AS o, m.deal_amount AS da, m.deal_count AS dc, m.paid_amount AS pa, m.paid_count AS pc,
+			                 m.follow_ups AS fu
+			          FROM monthly_figures m WHERE ` + f.monthlyCond(split, f.From, f.To, &args) + ` AND m.owner_id <> 0`
+		if c := f.outside(a, split, crm.ResOrder, "od", &args); c != "" {
+			sql += ` UNION ALL SELECT od.owner_id, od.total, 1, 0, 0, 0 FROM orders od WHERE od.status = 'approved'
+			    AND od.decided_at >= ` + args.Add(from) + ` AND od.decided_at < ` + args.Add(to) + ` AND od.owner_id IS NOT NULL AND ` + c
+		}
+		if c := f.outside(a, split, crm.ResPayment, "p", &args); c != "" {
+			sql += ` UNION ALL SELECT p.owner_id, 0, 0, p.amount, 1, 0 FROM payments p WHERE p.confirmed
+			    AND p.paid_on >= ` + args.Add(fromDay) + `::date AND p.paid_on <= ` + args.Add(toDay) + `::date AND p.owner_id IS NOT NULL AND ` + c
+		}
+		if c := f.outside(a, split, crm.ResFollowUp, "f", &args); c != "" {
+			sql += ` UNION ALL SELECT f.owner_id, 0, 0, 0, 0, 1 FROM follow_ups f
+			    WHERE f.followed_at >= ` + args.Add(from) + ` AND f.followed_at < ` + args.Add(to) + ` AND f.owner_id IS NOT NULL AND ` + c
+		}
+		b.Queue(sql+`) y GROUP BY y.o HAVING sum(y.dc) <> 0 OR sum(y.pc) <> 0 OR sum(y.fu) <> 0) x
+			JOIN employees e ON e.id = x.o
+			ORDER BY 3 DESC, 5 DESC, 7 DESC, e.name, e.id LIMIT `+strconv.Itoa(RankRows), args.List...).Query(scanRank)
+	} else if on(crm.SectionRanking) && money && crm.DashboardTeam(a) {
 		var args Args
 		fr, t := args.Add(from), args.Add(to)
 		b.Queue(`/* postgres.Dashboard ranking */
@@ -504,15 +657,7 @@ func (db *DB) Dashboard(ctx context.Context, a crm.Actor, f DashboardFilter) (Da
 			FROM (SELECT id FROM d UNION SELECT id FROM p UNION SELECT id FROM fu) x
 			JOIN employees e ON e.id = x.id
 			LEFT JOIN d ON d.id = x.id LEFT JOIN p ON p.id = x.id LEFT JOIN fu ON fu.id = x.id
-			ORDER BY 3 DESC, 5 DESC, 7 DESC, e.name, e.id LIMIT `+strconv.Itoa(RankRows), args.List...).Query(func(rows pgx.Rows) error {
-			var err error
-			d.Ranking, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (RankRow, error) {
-				var x RankRow
-				err := r.Scan(&x.EmployeeID, &x.Name, &x.Deal.Amount, &x.Deal.Count, &x.Paid.Amount, &x.Paid.Count, &x.FollowUps)
-				return x, err
-			})
-			return err
-		})
+			ORDER BY 3 DESC, 5 DESC, 7 DESC, e.name, e.id LIMIT `+strconv.Itoa(RankRows), args.List...).Query(scanRank)
 	}
 	if on(crm.SectionFollowUps) {
 		queueReminders(b, a, f, "today", &d.DueToday)

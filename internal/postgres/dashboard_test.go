@@ -670,3 +670,87 @@ func compareDashboards(t *testing.T, name string, a crm.Actor, got, want postgre
 		rem("overdue", got.Overdue, want.Overdue)
 	}
 }
+
+// TestMonthlyFiguresKeptOnWrite: the per-month figures the dashboard of
+// those who view everything reads stay equal to summing the records,
+// through the workflow (approval, payment confirmed, follow-ups logged and
+// deleted, a customer reassigned) and bulk statements.
+func TestMonthlyFiguresKeptOnWrite(t *testing.T) {
+	f := newOrdFixture(t)
+	ctx := context.Background()
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		if _, err := f.db.Pool.Exec(ctx, sql, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(when string) {
+		t.Helper()
+		var bad int
+		if err := f.db.Pool.QueryRow(ctx, `
+			WITH r AS (
+			    SELECT date_trunc('month', decided_at AT TIME ZONE 'Asia/Shanghai')::date AS month, coalesce(owner_id, 0) AS o,
+			           coalesce(department_id, 0) AS d, coalesce(customer_department_id, 0) AS cd, total AS da, 1 AS dc, 0 AS pa, 0 AS pc, 0 AS fu
+			    FROM orders WHERE status = 'approved'
+			    UNION ALL SELECT date_trunc('month', paid_on)::date, coalesce(owner_id, 0), coalesce(department_id, 0), coalesce(customer_department_id, 0), 0, 0, amount, 1, 0
+			    FROM payments WHERE confirmed
+			    UNION ALL SELECT date_trunc('month', followed_at AT TIME ZONE 'Asia/Shanghai')::date, coalesce(owner_id, 0),
+			           coalesce(department_id, 0), coalesce(customer_department_id, 0), 0, 0, 0, 0, 1 FROM follow_ups),
+			want AS (SELECT month, o, d, cd, sum(da) AS da, sum(dc) AS dc, sum(pa) AS pa, sum(pc) AS pc, sum(fu) AS fu FROM r GROUP BY 1, 2, 3, 4)
+			SELECT count(*) FROM want FULL JOIN monthly_figures m ON m.month = want.month AND m.owner_id = want.o AND m.department_id = want.d
+			                                        AND m.customer_department_id = want.cd
+			WHERE coalesce(m.deal_amount, 0) <> coalesce(want.da, 0) OR coalesce(m.deal_count, 0) <> coalesce(want.dc, 0)
+			   OR coalesce(m.paid_amount, 0) <> coalesce(want.pa, 0) OR coalesce(m.paid_count, 0) <> coalesce(want.pc, 0)
+			   OR coalesce(m.follow_ups, 0) <> coalesce(want.fu, 0)`).Scan(&bad); err != nil {
+			t.Fatal(err)
+		}
+		if bad != 0 {
+			t.Fatalf("%s: %d (month, owner, department) figures differ from the records", when, bad)
+		}
+	}
+	check("empty")
+	d := f.order(t, f.repA, f.custA)
+	if err := f.db.SubmitOrder(ctx, f.repA, d); err != nil {
+		t.Fatal(err)
+	}
+	check("submitted")
+	if err := f.db.ApproveOrder(ctx, f.lead, d, ""); err != nil {
+		t.Fatal(err)
+	}
+	check("approved")
+	day := time.Date(2026, 3, 31, 0, 0, 0, 0, crm.Zone)
+	p, err := f.db.CreatePayment(ctx, f.repA, crm.PaymentInput{OrderID: d, Amount: decimal.RequireFromString("40.50"), PaidOn: &day})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("payment recorded")
+	if _, err := f.db.ConfirmPayment(ctx, f.fin, p); err != nil {
+		t.Fatal(err)
+	}
+	check("payment confirmed")
+	fu, err := f.db.CreateFollowUp(ctx, f.repA, crm.FollowUpInput{CustomerID: f.custA, Content: "电话", FollowedAt: day.Add(23 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("follow-up logged")
+	if err := f.db.AssignCustomer(ctx, f.mgr, f.custA, f.repB.ID); err != nil {
+		t.Fatal(err)
+	}
+	check("customer reassigned")
+	if err := f.db.DeleteFollowUp(ctx, f.repB, fu); err != nil && crm.ErrorCode(err) != crm.EFORBIDDEN {
+		t.Fatal(err)
+	}
+	exec(`DELETE FROM follow_ups WHERE id = $1`, fu)
+	check("follow-up deleted")
+	// Bulk: 300 follow-ups over a year, moved between owners and months,
+	// then half deleted; an order's approval month moved.
+	exec(`INSERT INTO follow_ups (customer_id, content, followed_at, owner_id, department_id, created_by, customer_owner_id, customer_department_id)
+		SELECT $1, '批' || g, now() - g * interval '29 hours', $2, $3, $2, $2, $3 FROM generate_series(1, 300) g`, f.custA, f.repB.ID, f.team1)
+	check("bulk follow-ups")
+	exec(`UPDATE follow_ups SET owner_id = $1, followed_at = followed_at - interval '40 days' WHERE content LIKE '批%' AND id % 3 = 0`, f.repC.ID)
+	check("bulk move")
+	exec(`DELETE FROM follow_ups WHERE content LIKE '批%' AND id % 2 = 0`)
+	check("bulk delete")
+	exec(`UPDATE orders SET decided_at = decided_at - interval '70 days' WHERE id = $1`, d)
+	check("approval moved")
+}

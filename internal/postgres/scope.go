@@ -41,6 +41,26 @@ func (a *Args) Add(v any) string {
 // the index of the sort column and filter. Both plans are open to it because
 // the pool forces custom plans (see Open).
 func ViewScope(a crm.Actor, res crm.Resource, alias string, args *Args) string {
+	return viewScope(a, res, alias, args, false)
+}
+
+// OutsideScope is the part of ViewScope outside DepartmentBranch: the
+// records of kind res that a views whose department — and, under a
+// customer, whose customer's department — is not one of depts
+// (DepartmentBranch's). ViewScope's other branches, without the department
+// ones (which would only be filtered out again, after reading a third of
+// the table), and the department tests negated. With DepartmentBranch it
+// partitions what a views; TestScopeAgreesWithCanView checks it.
+func OutsideScope(a crm.Actor, res crm.Resource, alias string, depts []int64, args *Args) string {
+	d := args.Add(depts)
+	c := "(" + viewScope(a, res, alias, args, true) + ") AND NOT coalesce(" + alias + ".department_id = ANY(" + d + "::bigint[]), false)"
+	if res.UnderCustomer() {
+		c += " AND NOT coalesce(" + alias + ".customer_department_id = ANY(" + d + "::bigint[]), false)"
+	}
+	return c
+}
+
+func viewScope(a crm.Actor, res crm.Resource, alias string, args *Args, noDeptBranch bool) string {
 	if a.IsZero() {
 		return "FALSE"
 	}
@@ -61,7 +81,8 @@ func ViewScope(a crm.Actor, res crm.Resource, alias string, args *Args) string {
 	var or []string
 	or = append(or, col("created_by")+" = "+me, col("owner_id")+" = "+me)
 	var depts string
-	if a.Role == crm.RoleSalesManager && len(a.Departments) > 0 {
+	manager := a.Role == crm.RoleSalesManager && len(a.Departments) > 0
+	if manager && !noDeptBranch {
 		depts = args.Add(a.Departments)
 		or = append(or, col("department_id")+" = ANY("+depts+"::bigint[])")
 	}
@@ -85,7 +106,7 @@ func ViewScope(a crm.Actor, res crm.Resource, alias string, args *Args) string {
 	}
 	if res.UnderCustomer() {
 		or = append(or, col("customer_owner_id")+" = "+me, col("customer_id")+" = ANY("+collab+")")
-		if depts != "" {
+		if manager && !noDeptBranch {
 			or = append(or, col("customer_department_id")+" = ANY("+depts+"::bigint[])")
 		}
 	}
@@ -103,6 +124,27 @@ func OwnScope(a crm.Actor, res crm.Resource, alias string, args *Args) string {
 		return "FALSE"
 	}
 	return alias + ".owner_id = " + args.Add(a.ID)
+}
+
+// DepartmentBranch returns the departments whose records of kind res a
+// views whole — every record whose department_id, or (for records under a
+// customer) whose customer's department, is one of them, whoever owns it:
+// ViewScope's department branches (a sales manager's departments) — or nil
+// when a has no such branch. all is true when a views every record of res.
+// Figures kept per department (monthly_figures) answer the part of a's view
+// that the branch covers, OutsideScope the rest; TestScopeAgreesWithCanView
+// checks both against crm.CanView.
+func DepartmentBranch(a crm.Actor, res crm.Resource) (depts []int64, all bool) {
+	switch ViewScope(a, res, "x", &Args{}) {
+	case "TRUE":
+		return nil, true
+	case "FALSE":
+		return nil, false
+	}
+	if a.Role == crm.RoleSalesManager && res.Owned() && len(a.Departments) > 0 {
+		return a.Departments, false
+	}
+	return nil, false
 }
 
 // AssigneeScope turns crm.CanAssignTo into a SQL condition over employees

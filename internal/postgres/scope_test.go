@@ -247,6 +247,43 @@ func TestScopeAgreesWithCanView(t *testing.T) {
 			for id := range inSQL {
 				bad = append(bad, fmt.Sprintf("actor %d (%s): SQL returned record %d of another resource %+v", a.ID, a.Role, id, byID[id]))
 			}
+			// DepartmentBranch and OutsideScope partition what a views.
+			if depts, _ := postgres.DepartmentBranch(a, res); len(depts) > 0 {
+				args := &postgres.Args{List: []any{string(res)}}
+				out := postgres.OutsideScope(a, res, "r", depts, args)
+				got, err := pgx.CollectRows(must(conn.Query(ctx, "SELECT r.id FROM records r WHERE r.resource = $1 AND "+out, args.List...)), pgx.RowTo[int64])
+				if err != nil {
+					t.Fatal(err)
+				}
+				inOut := map[int64]bool{}
+				for _, id := range got {
+					inOut[id] = true
+				}
+				for _, row := range rows {
+					if row.rec.Resource != res {
+						continue
+					}
+					inBranch := slices.Contains(depts, row.rec.DepartmentID) || res.UnderCustomer() && slices.Contains(depts, row.rec.CustomerDepartmentID)
+					if want := crm.CanView(a, row.rec) && !inBranch; want != inOut[row.id] {
+						bad = append(bad, fmt.Sprintf("OutsideScope: actor %d (%s) record %d %+v: want %v, SQL %v", a.ID, a.Role, row.id, row.rec, want, inOut[row.id]))
+					}
+				}
+			}
+			// DepartmentBranch: every record of those departments is viewable.
+			if depts, all := postgres.DepartmentBranch(a, res); all || len(depts) > 0 {
+				for _, row := range rows {
+					if row.rec.Resource == res && (all || slices.Contains(depts, row.rec.DepartmentID) ||
+						res.UnderCustomer() && slices.Contains(depts, row.rec.CustomerDepartmentID)) {
+						for _, owner := range []int64{0, row.rec.OwnerID, a.ID + 1000} {
+							r := row.rec
+							r.OwnerID, r.CreatedBy = owner, owner+1
+							if !crm.CanView(a, r) {
+								bad = append(bad, fmt.Sprintf("DepartmentBranch: actor %d (%s) does not view %+v", a.ID, a.Role, r))
+							}
+						}
+					}
+				}
+			}
 			if !res.Owned() {
 				continue
 			}
