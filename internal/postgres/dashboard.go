@@ -17,11 +17,14 @@ import (
 // the records the actor may view (ViewScope, the lists' condition), narrowed
 // by the dashboard's filters, so that each equals the total of the list it
 // links to. Nothing is summed over a company's whole history on a page
-// view: figures of a period read only the period's rows through indexes
-// made for them (migration 0007), balances (待回款金额, receivables by age,
-// follow-ups due) read only the open items, and campaign figures are the
-// ones kept on write. All the queries go to the database in one batch, in
-// one read-only transaction: every figure of a page is of one snapshot.
+// view: 成交金额, 回款金额 and the ranking over whole months read the
+// figures kept per month (monthly_figures, migration 0012; keptSplit) for
+// the departments the actor views whole, other figures of a period read
+// only the period's rows through indexes made for them (migration 0007),
+// balances (待回款金额, receivables by age, follow-ups due) read only the
+// open items, and campaign figures are the ones kept on write. All the
+// queries go to the database in one batch, in one read-only transaction:
+// every figure of a page is of one snapshot.
 
 // HiddenDashboardSections returns the sections the admin hid, per role.
 func (db *DB) HiddenDashboardSections(ctx context.Context) (map[crm.Role]map[crm.DashboardSection]bool, error) {
