@@ -338,7 +338,7 @@ func drive(c *http.Client, u string, conc, n int, max time.Duration) (stats, err
 func sqlRun(ctx context.Context, db *postgres.DB, stmts []statement, conc, n int, max time.Duration) (stats, error) {
 	return load(conc, n, max, func() error {
 		for _, s := range stmts {
-			if control(s.sql) {
+			if gen.Control(s.sql) {
 				continue // transaction control: the statements alone are the limit
 			}
 			pool := db.Pool
@@ -408,13 +408,6 @@ func summarize(lat []time.Duration, wall time.Duration) stats {
 }
 
 // statement is one query a storage call sent.
-// control tells transaction control and settings (begin, commit, SET
-// LOCAL …) from the queries a page reads with.
-func control(sql string) bool {
-	f := strings.Fields(strings.ToLower(sql))
-	return len(f) > 0 && slices.Contains([]string{"begin", "commit", "rollback", "set", "savepoint", "release"}, f[0])
-}
-
 type statement struct {
 	sql      string
 	args     []any
@@ -653,7 +646,7 @@ func explain(ctx context.Context, pool *pgxpool.Pool, w *strings.Builder, p gen.
 	fmt.Fprintf(w, "#### %s — %s (`%s`)\n\n", p.Class, pg.Name, pg.Path)
 	for _, s := range stmts {
 		q := s.sql
-		if i := strings.Index(q, " EXPLAIN (FORMAT JSON) "); i >= 0 || control(q) {
+		if i := strings.Index(q, " EXPLAIN (FORMAT JSON) "); i >= 0 || gen.Control(q) {
 			continue // the count's estimate: a plan, not a query; transaction control
 		}
 		rows, err := pool.Query(ctx, "EXPLAIN (ANALYZE, COSTS OFF) "+q, s.args...)

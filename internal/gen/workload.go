@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"crm/internal/crm"
@@ -195,4 +197,12 @@ func customerPage(ctx context.Context, db *postgres.DB, a crm.Actor, id int64) e
 	}
 	_, err := db.History(ctx, crm.ResCustomer, id)
 	return err
+}
+
+// Control tells transaction control and settings (begin, commit, SET LOCAL
+// …) from the queries a page reads with: replaying or explaining a page's
+// recorded statements skips them.
+func Control(sql string) bool {
+	f := strings.Fields(strings.ToLower(sql))
+	return len(f) > 0 && slices.Contains([]string{"begin", "commit", "rollback", "set", "savepoint", "release"}, f[0])
 }

@@ -20,9 +20,11 @@ func InboxScope(a crm.Actor, alias string, args *Args) string {
 	return cond + ")"
 }
 
-// inboxTakesUnassigned: orders without an approver wait for management
-// (and the admin).
-func inboxTakesUnassigned(r crm.Role) bool { return r == crm.RoleManagement || r == crm.RoleAdmin }
+// inboxTakesUnassigned: orders without an approver wait for those the
+// policy lets decide any order (management and the admin).
+func inboxTakesUnassigned(r crm.Role) bool {
+	return crm.CanDo(crm.Actor{ID: -1, Role: r}, crm.ActDecide, crm.Record{Resource: crm.ResOrder})
+}
 
 // inboxCountSQL counts InboxScope for an actor known only inside the
 // query (its id and role are the SQL expressions id and role): the

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -101,7 +100,7 @@ func TestPlanGuard(t *testing.T) {
 				t.Fatalf("%s %s: %v", p.Class, pg.Name, err)
 			}
 			for _, q := range rec.take() {
-				if strings.Contains(q.sql, " EXPLAIN ") || control(q.sql) { // count's estimate, transaction control
+				if strings.Contains(q.sql, " EXPLAIN ") || gen.Control(q.sql) { // count's estimate, transaction control
 					continue
 				}
 				explained++
@@ -113,13 +112,6 @@ func TestPlanGuard(t *testing.T) {
 		}
 	}
 	t.Logf("explained %d queries", explained)
-}
-
-// control tells transaction control and settings (begin, commit, SET
-// LOCAL …) from the queries a page reads with.
-func control(sql string) bool {
-	f := strings.Fields(strings.ToLower(sql))
-	return len(f) > 0 && slices.Contains([]string{"begin", "commit", "rollback", "set", "savepoint", "release"}, f[0])
 }
 
 // TestSortColumnsNotNull checks that the columns orderBy sorts without
