@@ -89,17 +89,3 @@ func customerParent(ctx context.Context, tx pgx.Tx, a crm.Actor, customerID int6
 	p.CustomerOwnerID, p.CustomerDepartmentID, p.Collaborators = rec.OwnerID, rec.DepartmentID, rec.Collaborators
 	return p, rec, nil
 }
-
-// loadCollaborators fills the customer's collaborators into a child
-// record's policy view (rule 7 needs them).
-func loadCollaborators(ctx context.Context, tx pgx.Tx, r *crm.Record) error {
-	if r.CustomerID == 0 {
-		return nil
-	}
-	rows, err := tx.Query(ctx, `SELECT employee_id FROM customer_collaborators WHERE customer_id = $1`, r.CustomerID)
-	if err != nil {
-		return err
-	}
-	r.Collaborators, err = pgx.CollectRows(rows, pgx.RowTo[int64])
-	return err
-}

@@ -52,7 +52,7 @@ func seedDeals(ctx context.Context, tx pgx.Tx, users map[string]int64) error {
 	}
 
 	// The demo customers that have an owner, with that owner's department.
-	type cust struct{ id, owner, dept, deptOrZero int64 }
+	type cust struct{ id, owner, dept int64 }
 	rows, err := tx.Query(ctx, `SELECT id, owner_id, coalesce(department_id, 0) FROM customers WHERE is_demo AND owner_id IS NOT NULL ORDER BY id`)
 	if err != nil {
 		return err

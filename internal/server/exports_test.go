@@ -245,12 +245,11 @@ func TestExportOrderLines(t *testing.T) {
 // recorder is a ResponseWriter that remembers how the body came: how many
 // writes, the largest one, the total.
 type recorder struct {
-	header        http.Header
-	status        int
-	writes, most  int
-	total         int
-	body          bytes.Buffer
-	headersBefore bool // the headers were sent before the first body byte
+	header       http.Header
+	status       int
+	writes, most int
+	total        int
+	body         bytes.Buffer
 }
 
 func (r *recorder) Header() http.Header { return r.header }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"io"
 	"path"
-	"strconv"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -293,9 +292,6 @@ func colName(i int) string {
 	n, _ := excelize.ColumnNumberToName(i + 1)
 	return n
 }
-
-// cellRef is the name of a cell (B7).
-func cellRef(col, row int) string { return colName(col) + strconv.Itoa(row) }
 
 func utf16(s string) []byte {
 	b := make([]byte, 0, 2*len(s))

@@ -236,7 +236,7 @@ func TestImportRevertContactsAndFollowUps(t *testing.T) {
 	if err := o.db.DeleteContact(ctx, o.rep, later); err != nil {
 		t.Fatal(err)
 	}
-	before = state(t, o.db, tables...)
+	sameState(t, before, state(t, o.db, tables...))
 	followUps, _ := commit(t, o.db, o.boss, "follow-ups", book(t, []any{"客户名称", "线索姓名", "跟进内容", "跟进时间", "下次跟进时间"},
 		[]any{"", "赵磊", "电话", "2026-01-15 10:00", "2026-01-20"},
 		[]any{"甲公司", "", "拜访", "2026-01-16 10:00", "2026-02-01"},
