@@ -21,9 +21,8 @@ run: build ## the CRM with demo data on http://localhost:8080
 	echo "CRM on http://$$addr  (Ctrl-C stops it)"; \
 	exec bin/crm serve --addr "$(ADDR)"
 
-test: generate-check ## unit, integration (real Postgres) and browser tests
+test: generate-check lint ## lint, then unit, integration (real Postgres) and browser tests
 	@url=$$(DB_URL_OVERRIDE="$(TEST_DATABASE_URL)" scripts/db.sh url postgres) || exit 1; \
-	$(GO) vet ./... && \
 	TEST_DATABASE_URL="$$url" $(GO) test -count=1 -timeout 15m ./...
 
 test-short: ## tests that need neither Postgres nor Chromium
@@ -37,9 +36,11 @@ generate-check: ## fail when the committed *_templ.go differ from what templ gen
 	@if git rev-parse --git-dir >/dev/null 2>&1 && [ -n "$$(git status --porcelain -- '*_templ.go')" ]; then \
 		echo "generated templ files are stale or uncommitted:"; git status --porcelain -- '*_templ.go'; exit 1; fi
 
-lint: ## gofmt and go vet
-	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+lint: ## gofmt, go vet, go mod tidy -diff and staticcheck (make test runs it first)
+	@files=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$files" || { echo "not gofmt-ed:"; echo "$$files"; exit 1; }
 	$(GO) vet ./...
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
+	$(GO) tool staticcheck ./...
 
 BENCH_CUSTOMERS ?= 1000000
 BENCH_ADDR ?= 127.0.0.1:8099
