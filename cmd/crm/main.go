@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -49,7 +50,10 @@ Usage:
                                            campaigns, leads, customers, contacts, follow-ups, opportunities,
                                            orders, payments)
   crm import --revert JOB --as USERNAME    undo a committed import (its importer or an admin)
+  crm COMMAND --help, crm help COMMAND     a command's flags
   crm --help                               this text
+
+Exit status: 0 done (or help shown), 1 the command failed, 2 the command line is wrong.
 
 Environment:
   DATABASE_URL       PostgreSQL URL, e.g. postgres://user@127.0.0.1:5432/crm?sslmode=disable (required)
@@ -60,38 +64,76 @@ Environment:
 `
 
 func main() {
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	if err := run(context.Background(), os.Args[1:], os.Stdout, log); err != nil {
-		fmt.Fprintln(os.Stderr, "crm:", describe(err))
-		os.Exit(1)
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is the whole command and returns its exit status: 0 when it did
+// its work or showed the help asked for (on stdout), 1 when the work
+// failed, 2 when the command line is wrong (the message and the usage go
+// to stderr).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	err := dispatch(ctx, args, stdout, log)
+	var help *helpShown
+	var bad *usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &help):
+		fmt.Fprint(stdout, help.text)
+		return 0
+	case errors.As(err, &bad):
+		fmt.Fprintf(stderr, "crm: %s\n\n%s", bad.msg, bad.usage)
+		return 2
+	default:
+		fmt.Fprintln(stderr, "crm:", describe(err))
+		return 1
 	}
 }
 
-func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger) error {
-	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" || args[0] == "help" {
-		fmt.Fprint(out, usage)
-		return nil
+func dispatch(ctx context.Context, args []string, out io.Writer, log *slog.Logger) error {
+	if len(args) == 0 {
+		return &usageError{msg: "missing command", usage: usage}
 	}
 	cmd, rest := args[0], args[1:]
 	switch cmd {
+	case "--help", "-help", "-h", "help":
+		if cmd == "help" && len(rest) > 0 { // crm help COMMAND
+			return dispatch(ctx, append(rest, "--help"), out, log)
+		}
+		return &helpShown{usage}
 	case "serve":
 		return serve(ctx, rest, log)
 	case "migrate":
+		cl := newCmdLine("crm migrate", "apply pending database migrations (serve applies them too, unless --no-migrate)")
+		if err := cl.parse(rest); err != nil {
+			return err
+		}
 		return withDB(ctx, func(db *postgres.DB) error { return db.Migrate(ctx, log) })
 	case "user":
-		if len(rest) == 0 || rest[0] != "add" {
-			return errors.New("usage: crm user add --username U --password P --name N --role ROLE [--department NAME]")
+		sub, err := subcommand(rest, "add", "crm user add")
+		if err != nil {
+			return err
 		}
-		return userAdd(ctx, rest[1:], out)
+		return userAdd(ctx, sub, out)
 	case "seed-demo":
+		cl := newCmdLine("crm seed-demo", "apply pending migrations, then add the demo data (every row flagged as demo; nothing when it is there already) and list the demo logins")
+		if err := cl.parse(rest); err != nil {
+			return err
+		}
 		return withDB(ctx, func(db *postgres.DB) error { return seedDemo(ctx, db, out, log) })
 	case "import":
 		return importFile(ctx, rest, out)
 	case "gen":
 		return generate(ctx, rest, out)
 	case "demo":
-		if len(rest) == 0 || rest[0] != "purge" {
-			return errors.New("usage: crm demo purge")
+		sub, err := subcommand(rest, "purge", "crm demo purge")
+		if err != nil {
+			return err
+		}
+		cl := newCmdLine("crm demo purge", "remove exactly the demo rows (those seed-demo added)")
+		if err := cl.parse(sub); err != nil {
+			return err
 		}
 		return withDB(ctx, func(db *postgres.DB) error {
 			n, err := db.PurgeDemo(ctx, 0)
@@ -102,7 +144,93 @@ func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger) er
 			return nil
 		})
 	}
-	return fmt.Errorf("unknown command %q; see crm --help", cmd)
+	if strings.HasPrefix(cmd, "-") {
+		return &usageError{msg: "flag provided but not defined: " + cmd, usage: usage}
+	}
+	return &usageError{msg: fmt.Sprintf("unknown command %q", cmd), usage: usage}
+}
+
+// subcommand reads the word after a command that has only one (user add,
+// demo purge) and returns the arguments for that one; a help flag in its
+// place is passed on, so that crm user --help is crm user add --help.
+func subcommand(args []string, want, synopsis string) ([]string, error) {
+	bad := func(msg string) error {
+		return &usageError{msg: msg, usage: fmt.Sprintf("Usage: %s ...   (crm %s --help lists its flags)\n", synopsis, strings.TrimPrefix(synopsis, "crm "))}
+	}
+	switch {
+	case len(args) == 0:
+		return nil, bad("missing subcommand: " + synopsis)
+	case args[0] == want:
+		return args[1:], nil
+	case args[0] == "-h" || args[0] == "-help" || args[0] == "--help":
+		return args, nil
+	}
+	return nil, bad(fmt.Sprintf("unknown subcommand %q", args[0]))
+}
+
+// helpShown is the help a command line asked for: run prints it on stdout
+// and exits 0.
+type helpShown struct{ text string }
+
+func (h *helpShown) Error() string { return "help requested" }
+
+// usageError is a wrong command line: run prints the message and the
+// usage on stderr and exits 2.
+type usageError struct{ msg, usage string }
+
+func (e *usageError) Error() string { return e.msg }
+
+// cmdLine is one subcommand's flags and its help text. Its FlagSet prints
+// nothing itself: parse returns the help or the mistake for run to print.
+type cmdLine struct {
+	*flag.FlagSet
+	synopsis, about string
+}
+
+func newCmdLine(synopsis, about string) *cmdLine {
+	fs := flag.NewFlagSet(synopsis, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return &cmdLine{FlagSet: fs, synopsis: synopsis, about: about}
+}
+
+// parse parses the flags; the command takes no other arguments.
+func (c *cmdLine) parse(args []string) error {
+	err := c.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return &helpShown{c.help()}
+	case err != nil:
+		return c.usageErr(strings.NewReplacer(": -", ": --", "flag -", "flag --").Replace(err.Error()))
+	case c.NArg() > 0:
+		return c.usageErr(fmt.Sprintf("unexpected argument %q", c.Arg(0)))
+	}
+	return nil
+}
+
+func (c *cmdLine) usageErr(msg string) error { return &usageError{msg: msg, usage: c.help()} }
+
+// help is the synopsis, what the command does and its flags.
+func (c *cmdLine) help() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Usage: %s\n\n%s\n", c.synopsis, c.about)
+	first := true
+	c.VisitAll(func(f *flag.Flag) {
+		if first {
+			b.WriteString("\nFlags:\n")
+			first = false
+		}
+		arg, text := flag.UnquoteUsage(f)
+		name := "--" + f.Name
+		if arg != "" {
+			name += " " + arg
+		}
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+			text += " (default " + f.DefValue + ")"
+		}
+		fmt.Fprintf(&b, "  %-24s %s\n", name, text)
+	})
+	return b.String()
 }
 
 func withDB(ctx context.Context, fn func(*postgres.DB) error) error {
@@ -119,10 +247,10 @@ func withDB(ctx context.Context, fn func(*postgres.DB) error) error {
 }
 
 func serve(ctx context.Context, args []string, log *slog.Logger) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	addr := fs.String("addr", envOr("CRM_ADDR", ":8080"), "listen address")
+	fs := newCmdLine("crm serve [--addr :8080] [--no-migrate]", "serve the web application (applies pending database migrations first)")
+	addr := fs.String("addr", envOr("CRM_ADDR", ":8080"), "listen `address` (CRM_ADDR sets the default)")
 	noMigrate := fs.Bool("no-migrate", false, "do not apply pending migrations")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args); err != nil {
 		return err
 	}
 	secure, _ := strconv.ParseBool(os.Getenv("CRM_COOKIE_SECURE"))
@@ -196,22 +324,23 @@ func sweepSessions(ctx context.Context, db *postgres.DB, log *slog.Logger) {
 }
 
 func userAdd(ctx context.Context, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
-	username := fs.String("username", "", "login name")
-	pw := fs.String("password", "", "password (8 characters or more)")
-	name := fs.String("name", "", "full name")
-	role := fs.String("role", "", "role")
-	dept := fs.String("department", "", "department name (optional)")
-	if err := fs.Parse(args); err != nil {
+	fs := newCmdLine("crm user add --username U --password P --name N --role ROLE [--department NAME]", "add an employee who signs in with that username and password")
+	username := fs.String("username", "", "login `name` (lower-case letters, digits, . _ -)")
+	pw := fs.String("password", "", "`password` (8 characters or more)")
+	name := fs.String("name", "", "full `name`")
+	role := fs.String("role", "", "`role`: admin, management, sales_manager, sales_rep, marketing or finance")
+	dept := fs.String("department", "", "department `name` (optional)")
+	if err := fs.parse(args); err != nil {
 		return err
 	}
 	in := crm.EmployeeInput{Username: *username, Password: *pw, Name: *name, Role: crm.Role(*role)}
 	if err := in.Validate(true); err != nil {
 		var problems []string
 		for f, k := range crm.FieldErrors(err) {
-			problems = append(problems, "--"+f+": "+k)
+			problems = append(problems, "--"+f+": "+i18n.T(i18n.EN, k))
 		}
-		return fmt.Errorf("invalid user: %s", strings.Join(problems, ", "))
+		slices.Sort(problems)
+		return fs.usageErr("invalid user: " + strings.Join(problems, " "))
 	}
 	return withDB(ctx, func(db *postgres.DB) error {
 		if *dept != "" {
@@ -264,12 +393,13 @@ func seedDemo(ctx context.Context, db *postgres.DB, out io.Writer, log *slog.Log
 // every generated employee signs in with --password; the personas the
 // benchmarks use are listed at the end.
 func generate(ctx context.Context, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
+	fs := newCmdLine("crm gen --customers N [--seed S] [--password P] [--if-empty]",
+		"generate a realistic data set into a migrated database without business data (see docs/performance.md)")
 	customers := fs.Int("customers", 10000, "number of customers; the other tables scale with it")
 	seed := fs.Uint64("seed", 1, "seed of the generator (the same seed gives the same data)")
 	pw := fs.String("password", gen.Password, "password of every generated employee")
 	ifEmpty := fs.Bool("if-empty", false, "do nothing (and succeed) when the database holds business data already")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args); err != nil {
 		return err
 	}
 	hash, err := password.Hash(*pw)
@@ -308,16 +438,17 @@ func generate(ctx context.Context, args []string, out io.Writer) error {
 // Initial passwords of imported employees go to a file next to the input
 // (readable by its owner only), never to the terminal.
 func importFile(ctx context.Context, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	table := fs.String("table", "", "the table to import into")
-	file := fs.String("file", "", "the .xlsx file")
-	as := fs.String("as", "", "username of the importer (an admin; management for business tables)")
+	fs := newCmdLine("crm import --table T --file F.xlsx --as USERNAME [--dry-run] [--on-error block|skip] [--existing skip|update] [--lang zh-CN|en]\n       crm import --revert JOB --as USERNAME",
+		"import an Excel file as that employee: the checks, writes and report of the import page (--dry-run writes nothing);\nor undo a committed import (as its importer or an admin)")
+	table := fs.String("table", "", "the `table` to import into: "+strings.Join(tableNames(), ", "))
+	file := fs.String("file", "", "the .xlsx `file`")
+	as := fs.String("as", "", "`username` of the importer (an admin; management for business tables)")
 	dry := fs.Bool("dry-run", false, "check and report; write nothing")
 	onError := fs.String("on-error", "block", "rows with errors: block (write nothing) or skip (write the rest)")
 	existing := fs.String("existing", "skip", "rows whose key exists: skip or update")
 	lang := fs.String("lang", "", "language of the report: zh-CN or en (default: from LANG)")
-	revert := fs.Int64("revert", 0, "undo the committed import job with this id")
-	if err := fs.Parse(args); err != nil {
+	revert := fs.Int64("revert", 0, "undo the committed import `job` with this id")
+	if err := fs.parse(args); err != nil {
 		return err
 	}
 	l := i18n.Parse(*lang)
@@ -328,24 +459,20 @@ func importFile(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if *revert != 0 {
 		if *as == "" {
-			return errors.New("usage: crm import --revert JOB --as USERNAME")
+			return fs.usageErr("--revert needs --as USERNAME")
 		}
 		return revertImport(ctx, *revert, *as, l, out)
 	}
 	t := xlsx.TableByName(*table)
 	switch {
 	case t == nil:
-		var names []string
-		for _, t := range xlsx.Tables {
-			names = append(names, t.Name)
-		}
-		return fmt.Errorf("--table: one of %s", strings.Join(names, ", "))
+		return fs.usageErr("--table: one of " + strings.Join(tableNames(), ", "))
 	case *file == "" || *as == "":
-		return errors.New("usage: crm import --table T --file F.xlsx --as USERNAME [--dry-run] [--on-error block|skip] [--existing skip|update]")
+		return fs.usageErr("--file and --as are required")
 	case *onError != "block" && *onError != "skip":
-		return errors.New("--on-error: block or skip")
+		return fs.usageErr("--on-error: block or skip")
 	case *existing != "skip" && *existing != "update":
-		return errors.New("--existing: skip or update")
+		return fs.usageErr("--existing: skip or update")
 	}
 	limits := xlsx.LimitsFromEnv()
 	if st, err := os.Stat(*file); err != nil {
@@ -416,6 +543,14 @@ func importFile(ctx context.Context, args []string, out io.Writer) error {
 		}
 		return nil
 	})
+}
+
+func tableNames() []string {
+	var names []string
+	for _, t := range xlsx.Tables {
+		names = append(names, t.Name)
+	}
+	return names
 }
 
 // printProgress shows a commit's progress on the terminal (stderr), when
