@@ -103,6 +103,10 @@ func init() {
 		"import.payments_exceed_any":       {"有订单已确认的回款将超过订单总金额，未导入任何数据。", "The confirmed payments of an order would pass its total; nothing was imported."},
 		"import.running":                   {"该导入正在进行中，请稍候。", "This import is running; please wait."},
 
+		// A commit cut off (postgres.ImportInterrupted)
+		"import.interrupted":        {"上次提交被中断，未写入任何数据，可以重新提交。", "The last commit was interrupted and nothing was written. You can commit again."},
+		"import.status.interrupted": {"已中断", "Interrupted"},
+
 		// An order's further lines with an empty number (xlsx.carryGroup)
 		"import.err.order_number_blank":         {"不能为空：只有订单的后续明细行可以不填编号，且须紧接在填有有效订单编号的行之下。", "Empty: only an order's further lines may leave the number empty, directly below a row with a valid order number."},
 		"import.err.order_continuation_differs": {"订单编号为空，本行视为上面订单「%s」（第 %s 行）的明细，但此项与该订单不同。如果这是另一个订单，请填写它的订单编号。", "The order number is empty, so this row is a further line of order “%s” (row %s) above, but this column differs from that order. If it is another order, give its number."},
