@@ -81,8 +81,8 @@ func init() {
 		"import.kind.rel.order":            {"系统中已有订单的编号", "The number of an existing order"},
 		"import.kind.discount":             {"0 到 1 之间的系数（0.9），或 90%、9折", "A factor above 0 and at most 1 (0.9), or 90%"},
 		"import.kind.quantity":             {"大于 0 的数量，最多两位小数", "A quantity above 0 with at most two decimals"},
-		"import.note.orders":               {"历史订单（仅管理员）：每行一条订单明细，同一订单的明细须连续排列，订单编号、客户等订单信息填在第一行（其余行可留空或重复）。保留文件中的订单编号；编号已存在的订单跳过，导入不会修改已有订单。状态为“已通过”的订单按审批通过处理：计入客户的成交金额、成交次数并使其成为已成交客户，审批人记为导入人，审批日期为签约日期。", "Order history (admins only): one row per order line, the lines of an order on consecutive rows, the order's own columns (number, customer, …) on its first line (the others may leave them empty or repeat them). The file's numbers are kept; orders whose number exists are skipped — an import never changes an order. Approved orders count as approved: they add to the customer's deal amount and deal count and make it a won customer, decided by the importer on the sign date."},
-		"import.note.order_number":         {"同一订单的每一行填写相同的编号。与系统编号格式相同的编号（DD-2026-00042）会让系统之后的编号从其后开始。", "The same number on every line of an order. A number of the CRM's own form (DD-2026-00042) makes the CRM number its next orders after it."},
+		"import.note.orders":               {"历史订单（仅管理员）：每行一条订单明细，同一订单的明细须连续排列。订单编号、客户等订单信息填在订单的第一行；其余明细行可以重复这些信息，也可以留空——订单编号也可以留空：编号为空的行是紧接其上的订单的又一条明细（第一行数据须填写编号）。保留文件中的订单编号；编号已存在的订单跳过，导入不会修改已有订单。状态为“已通过”的订单按审批通过处理：计入客户的成交金额、成交次数并使其成为已成交客户，审批人记为导入人，审批日期为签约日期。", "Order history (admins only): one row per order line, the lines of an order on consecutive rows. The order's own columns (number, customer, …) go on its first line; its further lines may repeat them or leave them empty — the number too: a line with an empty number is a further line of the order directly above it (the first data row must give a number). The file's numbers are kept; orders whose number exists are skipped — an import never changes an order. Approved orders count as approved: they add to the customer's deal amount and deal count and make it a won customer, decided by the importer on the sign date."},
+		"import.note.order_number":         {"填在订单的第一行；其余明细行可以填相同的编号，也可以留空（编号为空的行属于紧接其上的订单）。与系统编号格式相同的编号（DD-2026-00042）会让系统之后的编号从其后开始。", "On an order's first line; its further lines may repeat it or leave it empty (a line with an empty number belongs to the order directly above). A number of the CRM's own form (DD-2026-00042) makes the CRM number its next orders after it."},
 		"import.note.order_status":         {"只能导入草稿或已通过的订单；审批中的订单请作为草稿导入后再提交。", "Only draft and approved orders can be imported; import a pending order as a draft and submit it."},
 		"import.note.unit_price":           {"留空时为产品的标准价格。", "Empty means the product's list price."},
 		"import.note.discount":             {"留空时为 1（不打折）。", "Empty means 1 (no discount)."},
@@ -102,6 +102,14 @@ func init() {
 		"import.payments_exceed":           {"订单「%s」已确认的回款将超过订单总金额（剩余 ¥%s），未导入任何数据。", "The confirmed payments of order “%s” would pass its total (¥%s left); nothing was imported."},
 		"import.payments_exceed_any":       {"有订单已确认的回款将超过订单总金额，未导入任何数据。", "The confirmed payments of an order would pass its total; nothing was imported."},
 		"import.running":                   {"该导入正在进行中，请稍候。", "This import is running; please wait."},
+
+		// A commit cut off (postgres.ImportInterrupted)
+		"import.interrupted":        {"上次提交被中断，未写入任何数据，可以重新提交。", "The last commit was interrupted and nothing was written. You can commit again."},
+		"import.status.interrupted": {"已中断", "Interrupted"},
+
+		// An order's further lines with an empty number (xlsx.carryGroup)
+		"import.err.order_number_blank":         {"不能为空：只有订单的后续明细行可以不填编号，且须紧接在填有有效订单编号的行之下。", "Empty: only an order's further lines may leave the number empty, directly below a row with a valid order number."},
+		"import.err.order_continuation_differs": {"订单编号为空，本行视为上面订单「%s」（第 %s 行）的明细，但此项与该订单不同。如果这是另一个订单，请填写它的订单编号。", "The order number is empty, so this row is a further line of order “%s” (row %s) above, but this column differs from that order. If it is another order, give its number."},
 
 		// Progress
 		"import.progress.title": {"正在导入", "Importing"},

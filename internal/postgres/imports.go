@@ -68,7 +68,13 @@ type ImportJob struct {
 }
 
 // ImportProgress is how far a running commit has got, as its process last
-// wrote it (SetImportProgress).
+// wrote it (SetImportProgress). Its phase is also the mark that a commit
+// started: written, from a connection of its own, once the commit holds
+// the job and before it writes a row, and cleared by the commit's own
+// transaction (FinishJob) or when the commit ends with an answer for its
+// user (errors block, the file is refused). A phase left behind by a
+// commit that no longer runs is a commit that was interrupted
+// (ImportInterrupted).
 type ImportProgress struct {
 	Phase string // "" when no commit runs; ProgressCheck, ProgressWrite
 	Done  int    // rows checked
@@ -78,6 +84,20 @@ type ImportProgress struct {
 	// process died leaves its last phase behind, not running.
 	Running bool
 }
+
+// ImportInterrupted reports whether the last commit of a job whose status
+// and progress these are was interrupted: it started (its phase is still
+// set), it runs no more, and the job is still a preview — its transaction
+// rolled back with nobody to tell (the process died, the connection
+// dropped, the database failed), so nothing was written and the job may
+// be committed again.
+func ImportInterrupted(status string, p ImportProgress) bool {
+	return status == ImportPreviewed && p.Phase != "" && !p.Running
+}
+
+// Interrupted reports whether the job's last commit was interrupted
+// (ImportInterrupted).
+func (j ImportJob) Interrupted() bool { return ImportInterrupted(j.Status, j.Progress) }
 
 // The phases of a commit: the rows are read, checked and staged, then
 // written by a few set-based statements.
@@ -170,14 +190,26 @@ func (db *DB) CreateImportJob(ctx context.Context, a crm.Actor, j NewImportJob) 
 func (db *DB) ImportJobByID(ctx context.Context, a crm.Actor, id int64) (ImportJob, error) {
 	var args Args
 	cond := "j.id = " + args.Add(id) + " AND " + importJobScope(a, "j", &args)
-	rows, err := db.Pool.Query(ctx, `/* postgres.ImportJobByID */ SELECT `+importJobColumns+`
-		FROM import_jobs j LEFT JOIN employees e ON e.id = j.created_by WHERE `+cond, args.List...)
-	if err != nil {
-		return ImportJob{}, err
+	var j ImportJob
+	for range interruptReads {
+		rows, err := db.Pool.Query(ctx, `/* postgres.ImportJobByID */ SELECT `+importJobColumns+`
+			FROM import_jobs j LEFT JOIN employees e ON e.id = j.created_by WHERE `+cond, args.List...)
+		if err != nil {
+			return ImportJob{}, err
+		}
+		if j, err = pgx.CollectExactlyOneRow(rows, scanImportJob); err != nil || !j.Interrupted() {
+			return j, translate(err)
+		}
 	}
-	j, err := pgx.CollectExactlyOneRow(rows, scanImportJob)
-	return j, translate(err)
+	return j, nil
 }
+
+// interruptReads is how many times a job that looks interrupted is read:
+// a statement's snapshot is taken before it reads the locks, so a commit
+// that ends in between looks interrupted — its lock gone, its outcome not
+// yet seen. A second statement, with a snapshot taken after the lock was
+// seen gone, sees the outcome.
+const interruptReads = 2
 
 // ImportJobFile returns the uploaded file of a job a may view; ENOTFOUND
 // otherwise.
@@ -1067,10 +1099,15 @@ func (db *DB) ImportJobProgress(ctx context.Context, a crm.Actor, id int64) (str
 	cond := "j.id = " + args.Add(id) + " AND " + importJobScope(a, "j", &args)
 	var status string
 	var p ImportProgress
-	err := db.Pool.QueryRow(ctx, `/* postgres.ImportJobProgress */
-		SELECT j.status, j.progress_phase, j.progress_done, j.progress_total, j.progress_at, `+importRunning+`
-		FROM import_jobs j WHERE `+cond, args.List...).Scan(&status, &p.Phase, &p.Done, &p.Total, &p.At, &p.Running)
-	return status, p, translate(err)
+	for range interruptReads {
+		err := db.Pool.QueryRow(ctx, `/* postgres.ImportJobProgress */
+			SELECT j.status, j.progress_phase, j.progress_done, j.progress_total, j.progress_at, `+importRunning+`
+			FROM import_jobs j WHERE `+cond, args.List...).Scan(&status, &p.Phase, &p.Done, &p.Total, &p.At, &p.Running)
+		if err != nil || !ImportInterrupted(status, p) {
+			return status, p, translate(err)
+		}
+	}
+	return status, p, nil
 }
 
 // Orders and payments (imported history, admin only). An order arrives as

@@ -50,8 +50,24 @@ func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 	return b, true, nil
 }
 
-// CommitCtx saves a session unless it has been revoked meanwhile.
+// sessionWriteTimeout bounds a session's save or revocation, which does
+// not end with its request (detached).
+const sessionWriteTimeout = 10 * time.Second
+
+// detached is ctx without its cancellation, within sessionWriteTimeout. A
+// session is saved (or revoked) as the request's answer starts, when the
+// request's work is done — an import committed, a record saved, a sign-out:
+// a client that stopped waiting must not leave the session saying
+// otherwise (a flash lost, a revoked session alive), nor the save fail.
+func detached(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), sessionWriteTimeout)
+}
+
+// CommitCtx saves a session unless it has been revoked meanwhile; it runs
+// to its end when the request's client has gone (detached).
 func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+	ctx, cancel := detached(ctx)
+	defer cancel()
 	_, err := s.db.anchored().Exec(ctx, `/* postgres.SessionStore.Commit */
 		INSERT INTO sessions (token, data, expiry) VALUES ($1, $2, $3)
 		ON CONFLICT (token) DO UPDATE SET data = EXCLUDED.data, expiry = EXCLUDED.expiry
@@ -59,8 +75,12 @@ func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, ex
 	return err
 }
 
-// DeleteCtx revokes a session: the row stays as a tombstone until it expires.
+// DeleteCtx revokes a session: the row stays as a tombstone until it
+// expires. It runs to its end when the request's client has gone
+// (detached).
 func (s *SessionStore) DeleteCtx(ctx context.Context, token string) error {
+	ctx, cancel := detached(ctx)
+	defer cancel()
 	_, err := s.db.anchored().Exec(ctx, `/* postgres.SessionStore.Delete */
 		INSERT INTO sessions (token, data, expiry, revoked) VALUES ($1, '', now() + interval '1 day', true)
 		ON CONFLICT (token) DO UPDATE SET revoked = true, data = ''`, token)

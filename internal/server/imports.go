@@ -294,8 +294,10 @@ const pageErrors = xlsx.MaxErrors
 
 // handleImportJob shows a job: its counts, every error (第N行 「列名」：…),
 // the first rows, and — for its importer while it is a preview — the
-// commit form; while a commit runs, its progress (polled); once committed,
-// the revert button for those who may revert it.
+// commit form; while a commit runs, its progress (polled); after a commit
+// that was cut off (its process died), that it was interrupted, nothing
+// written, with the commit form again; once committed, the revert button
+// for those who may revert it.
 func (h *importHandlers) handleImportJob(w http.ResponseWriter, r *http.Request) {
 	j, ok := h.jobByPath(w, r)
 	if !ok {
@@ -319,6 +321,7 @@ func (h *importHandlers) renderJob(w http.ResponseWriter, r *http.Request, statu
 	p := views.ImportJobProps{Job: j, TableLabel: i18n.T(l, t.Label), Counts: rep.Counts, Examples: rep.Examples,
 		OnError: rep.Options.OnError, Existing: rep.Options.Existing, Blocked: rep.Blocked,
 		Committed: j.Status == postgres.ImportCommitted, Reverted: j.Status == postgres.ImportReverted, MoreErrors: rep.MoreErrors,
+		Interrupted:  j.Interrupted(),
 		CanCommit:    j.Status == postgres.ImportPreviewed && j.CreatedBy == a.ID && t.AllowedTo(a),
 		CanPasswords: j.HasPasswords && j.CreatedBy == a.ID, Passwords: rep.Passwords, NoUpdate: t.NoUpdate,
 		CanRevert: j.Status == postgres.ImportCommitted && t.Target.Revertible() && xlsx.CanRevert(a, j, t),

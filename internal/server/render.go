@@ -70,10 +70,16 @@ func (s *Server) redirect(w http.ResponseWriter, r *http.Request, url string) {
 // fail answers with the page for err's code: 404 for what the actor may not
 // view (or what does not exist), 403 for what they may not do, 409/422 with
 // the error's message, 500 for anything unexpected (logged with the
-// request id; the page shows only the id).
+// request id; the page shows only the id). Work that stopped because its
+// client went away (the request's context cancelled) is no failure: it is
+// logged as abandoned, and nobody is there to answer.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	ctx := r.Context()
 	req := webctx.Get(ctx)
+	if errors.Is(ctx.Err(), context.Canceled) && errors.Is(err, context.Canceled) {
+		s.log.Info("request abandoned", "id", req.ID, "method", r.Method, "path", r.URL.Path, "err", err)
+		return
+	}
 	p := views.ErrorProps{SignedIn: !req.Actor.IsZero() && !req.MustChangePassword}
 	var e *crm.Error
 	errors.As(err, &e)

@@ -16,7 +16,7 @@ import (
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
 	r.Use(s.requestID, s.logRequests, s.recoverPanics, s.securityHeaders)
-	r.NotFound(s.sessions.LoadAndSave(s.authenticate(http.HandlerFunc(s.handleNotFound))).ServeHTTP)
+	r.NotFound(s.saveSessions(s.authenticate(http.HandlerFunc(s.handleNotFound))).ServeHTTP)
 	r.MethodNotAllowed(s.handleMethodNotAllowed)
 
 	r.Handle(route.PatternStatic, staticHandler())
@@ -32,7 +32,7 @@ func (s *Server) routes() http.Handler {
 	})
 
 	r.Group(func(r chi.Router) {
-		r.Use(s.sessions.LoadAndSave, s.crossOrigin, s.authenticate)
+		r.Use(s.saveSessions, s.crossOrigin, s.authenticate)
 
 		r.Get(route.Login, s.handleLoginForm)
 		r.Post(route.Login, s.handleLogin)

@@ -63,7 +63,7 @@ func New(cfg Config) *Server {
 	sm.Cookie.Secure = cfg.CookieSecure
 	sm.Cookie.Path = "/"
 	sm.Cookie.Persist = false
-	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) { s.fail(w, r, err) }
+	sm.ErrorFunc = s.sessionFailed
 	s.sessions = sm
 	s.handler = s.routes()
 	return s

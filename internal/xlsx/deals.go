@@ -49,9 +49,48 @@ func buildOrderLine(b *builder) {
 	b.set("quantity", b.val("quantity").num)
 }
 
+// groupRow is what the next row may continue: the row's number in the
+// sheet and the value of its group ("" when it has none to continue).
+type groupRow struct {
+	num   int
+	group string
+}
+
+// carryGroup reads a row that leaves its group's cell blank (an order's
+// number) as a further row of the group directly above it — an order's
+// further line, as the orders' note allows — and gives it that group's
+// value. A blank with no group directly above — the first data row, a row
+// below a blank one, a row below one whose own value was blank or
+// unreadable — is an error that says where a blank is allowed: such a row
+// is never guessed into an order.
+func (v *validator) carryGroup(r *row) {
+	f := v.t.GroupBy
+	if f == "" {
+		return
+	}
+	i := v.t.index[f]
+	above := v.above
+	v.above = groupRow{num: r.num}
+	switch {
+	case r.cells[i] != "":
+		if !r.hasError(f) {
+			v.above.group = r.cells[i]
+		}
+	case r.hasError(f): // a cell that could not be read says so already
+	case above.group == "" || above.num != r.num-1:
+		r.fail(f, "import.err.order_number_blank")
+	default:
+		r.cells[i] = above.group
+		r.vals[i] = value{text: above.group, ok: true}
+		r.cont = true
+		v.above.group = above.group
+	}
+}
+
 // groupOrders decides the lines of one order together: they must be
-// consecutive rows (the order's number not seen before), the order's own
-// columns filled on its first line and the same (or empty) on the others,
+// consecutive rows (the order's number not seen before; a further line may
+// leave it blank, carryGroup), the order's own columns filled on its first
+// line and the same (or empty) on the others,
 // at most crm.MaxLines lines, a total the database can hold. A line with
 // an error holds the whole order back (an order is never imported with
 // part of its lines). Then the lines are numbered and priced (crm.Priced:
@@ -85,7 +124,11 @@ func groupOrders(v *validator, rows []*row) {
 		}
 		for _, r := range rows[1:] {
 			if r.cells[i] != "" && !r.hasError(c.Field) && !sameValue(first.vals[i], r.vals[i]) {
-				r.fail(c.Field, "import.err.order_differs", strconv.Itoa(first.num))
+				if r.cont { // perhaps another order whose number was forgotten
+					r.fail(c.Field, "import.err.order_continuation_differs", num, strconv.Itoa(first.num))
+				} else {
+					r.fail(c.Field, "import.err.order_differs", strconv.Itoa(first.num))
+				}
 			}
 		}
 	}

@@ -162,7 +162,7 @@ func TestImportOrders(t *testing.T) {
 
 // TestImportOrdersGroups: an order's lines must be together, its own
 // columns the same on each line, its first line complete; one bad line
-// holds the whole order back.
+// holds the whole order back (a further line with a blank number too).
 func TestImportOrdersGroups(t *testing.T) {
 	t.Parallel()
 	d := newDeals(t)
@@ -188,7 +188,7 @@ func TestImportOrdersGroups(t *testing.T) {
 		"第 7 行「客户名称」：必填，不能为空。",
 		"第 8 行「折扣」：「1.5」不是有效的折扣：应为大于 0、不超过 1 的系数（如 0.9），或 90%、9折。",
 		"第 9 行「产品 SKU」：找不到 SKU 为「NOPE」的产品。",
-		"第 10 行「订单编号」：必填，不能为空。",
+		"第 10 行：订单「A-5」的第 8 行有错误，整个订单不导入。", // a further line of A-5 (its number left blank)
 	}
 	got := messages(rep)
 	slices.Sort(got)

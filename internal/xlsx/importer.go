@@ -99,9 +99,13 @@ func (im *Importer) Preview(ctx context.Context, a crm.Actor, t *Table, fileName
 // "import.already_committed" after that, "import.running" while another
 // commit of it runs). Its progress is written to the job as it goes
 // (progress), from a connection of its own, so that every instance can
-// show it while the transaction is open. When the commit fails — an error,
-// ctx cancelled, the connection dropped, the process killed — the
-// transaction rolls back and the database is as it was.
+// show it while the transaction is open; its first write marks the job as
+// being committed (postgres.ImportProgress). When the commit fails — an
+// error, ctx cancelled, the connection dropped, the process killed — the
+// transaction rolls back and the database is as it was; unless the
+// failure is one its user is told the reason of (answered), the mark
+// stays and the job shows the commit as interrupted
+// (postgres.ImportInterrupted) until it is committed again.
 func (im *Importer) Commit(ctx context.Context, a crm.Actor, jobID int64, opts Options) (*Report, error) {
 	release, err := acquire()
 	if err != nil {
@@ -159,7 +163,7 @@ func (im *Importer) Commit(ctx context.Context, a crm.Actor, jobID int64, opts O
 	})
 	if pr != nil {
 		pr.stop()
-		if err != nil {
+		if answered(err) {
 			pr.clear()
 		}
 	}
@@ -170,6 +174,22 @@ func (im *Importer) Commit(ctx context.Context, a crm.Actor, jobID int64, opts O
 		return nil, err
 	}
 	return rep, nil
+}
+
+// answered reports whether a commit that failed with err ended with a
+// reason for its user — errors block, the file is refused, a rule of the
+// CRM (a coded error) — rather than being cut off: the connection or the
+// database failed, ctx ended. The job of an answered commit is a preview
+// as before; one cut off keeps the mark of its commit (interrupted).
+func answered(err error) bool {
+	var fe *FileError
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, errBlocked), errors.As(err, &fe):
+		return true
+	}
+	return crm.ErrorCode(err) != crm.EINTERNAL
 }
 
 // Revert undoes a committed import (撤销导入) in one transaction: the

@@ -49,7 +49,8 @@ func interruptSetup(t *testing.T, db *postgres.DB, o *org) int64 {
 }
 
 // afterInterrupt checks that nothing was written, that the job is still a
-// preview without a running progress, and that it commits now.
+// preview without a running progress that shows the commit interrupted,
+// and that it commits now (and shows it no more).
 func afterInterrupt(t *testing.T, db *postgres.DB, o *org, id int64, before map[string]string) {
 	t.Helper()
 	ctx := context.Background()
@@ -70,9 +71,15 @@ func afterInterrupt(t *testing.T, db *postgres.DB, o *org, id int64, before map[
 	if status != postgres.ImportPreviewed {
 		t.Fatalf("job %s after the interruption", status)
 	}
+	if job, err := db.ImportJobByID(ctx, o.admin, id); err != nil || !job.Interrupted() || !postgres.ImportInterrupted(status, p) {
+		t.Fatalf("the job does not show its commit interrupted: %v %+v", err, p)
+	}
 	rep, err := commitOnceFree(ctx, importer(db), o.admin, id)
 	if err != nil || rep.Counts.New != interruptRows {
 		t.Fatalf("commit after the interruption: %v", err)
+	}
+	if job, err := db.ImportJobByID(ctx, o.admin, id); err != nil || job.Interrupted() || job.Status != postgres.ImportCommitted {
+		t.Fatalf("after the commit: %v %s %+v", err, job.Status, job.Progress)
 	}
 	if n := count(t, db, `SELECT customer_count FROM campaigns`); n != interruptRows {
 		t.Fatalf("campaign figure %d", n)

@@ -85,6 +85,8 @@ type Table struct {
 	// GroupBy is the field whose value groups consecutive rows into one
 	// record (an order's lines by its number): the rows of a group are
 	// checked in one chunk, and groups decides them together after build.
+	// A row that leaves it blank continues the group directly above it
+	// (carryGroup).
 	GroupBy string
 	groups  func(v *validator, rows []*row)
 	// settle runs on a chunk once existing records are known, before the
@@ -470,7 +472,7 @@ func orderColumn(c Column) Column {
 // ordersTable imports orders as history (admin only): one row per line,
 // the lines of an order on consecutive rows under its number; the order's
 // own columns are filled on its first line (the others may repeat them or
-// leave them empty). The file's numbers are kept; an order whose number
+// leave them empty — the number too, carryGroup). The file's numbers are kept; an order whose number
 // exists is skipped (an import never changes an order). Status is 草稿 or
 // 已通过: an approved order moves its customer's 成交金额, 成交次数 and
 // stage as an approval does, decided by the importer on its sign date.

@@ -49,6 +49,9 @@ type row struct {
 	refs map[int]string
 	// secret is an employee's initial password (commit only).
 	secret string
+	// cont: the row left its group's cell blank and continues the group
+	// of the row above (carryGroup).
+	cont bool
 }
 
 func (r *row) fail(field, key string, args ...string) {
@@ -83,6 +86,8 @@ type validator struct {
 	// groups: a group's value (an order's number) → the first row of the
 	// group, to find a group whose rows are not together.
 	groups map[string]int
+	// above is the row read last, for the next one to continue its group.
+	above groupRow
 	// paid: the confirmed payments of the file so far, by order.
 	paid map[int64]decimal.Decimal
 	// progress, when set, hears how many rows have been checked.
@@ -182,6 +187,7 @@ func (v *validator) consume(ctx context.Context, rows <-chan *row, whole bool) e
 		if v.rep.Counts.Total++; v.rep.Counts.Total > v.sh.limits.MaxRows {
 			return fileErr("import.file.too_many_rows", v.sh.limits.MaxRows)
 		}
+		v.carryGroup(r)
 		if n := len(chunk); !whole && n >= chunkSize && (n >= 4*chunkSize || !v.sameGroup(chunk[n-1], r)) {
 			if err := v.process(ctx, chunk); err != nil {
 				return err
