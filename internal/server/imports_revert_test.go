@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -185,6 +186,14 @@ func TestImportProgressFragment(t *testing.T) {
 	}
 	// The commit's process dies: its lock goes, and the bar with it.
 	_ = conn.Close(ctx)
+	// The server drops the lock when it notices the connection is gone,
+	// a moment after the client has closed it: wait for that, not a time.
+	for i := 0; a.count(`SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 4711 AND objid = $1`, id) > 0; i++ {
+		if i > 500 {
+			t.Fatal("the closed connection's advisory lock is never released")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	if p = c.get(jobURL(id) + "/progress"); p.has(tid("import-progress")) {
 		t.Fatal("a dead commit still shows as running")
 	}
