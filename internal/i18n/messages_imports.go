@@ -62,6 +62,11 @@ func init() {
 		"import.passwords_gone":     {"初始密码已经下载过，不能再次下载。如有需要，请在员工页面重置密码。", "The initial passwords were downloaded already. Reset an employee's password on their page if needed."},
 		"import.already_committed":  {"该文件已经导入过了。", "This file has been imported already."},
 		"import.department_cycle":   {"部门「%s」的上级部门形成了循环，未导入任何数据。", "The parents of department “%s” would form a loop; nothing was imported."},
+		"import.sheet_read":         {"读取工作表：「%s」", "Sheet read: “%s”"},
+		"import.sheet_read_others":  {"读取工作表：「%s」（其他工作表未读取：%s）", "Sheet read: “%s” (other sheets, not read: %s)"},
+		"import.sheet_hidden":       {"%s（隐藏）", "%s (hidden)"},
+		"import.warnings_title":     {"提醒（%d 条，不影响导入）", "Warnings (%d; they do not block the import)"},
+		"import.more_warnings":      {"另有 %d 条提醒未列出。", "%d more warnings are not listed here."},
 
 		// Orders, payments
 		"import.table.orders":              {"合同订单", "Orders"},
@@ -186,6 +191,10 @@ func init() {
 		"import.err.no_header_column":     {"第 %s 列有内容，但没有表头。", "Column %s has data but no header."},
 		"import.err.formula_no_value":     {"单元格是公式，但文件中没有它的计算结果。请在 Excel 中打开并保存，或把公式粘贴为数值。", "The cell is a formula without a calculated value in the file. Open and save the file in Excel, or paste the formula as values."},
 		"import.err.formula_error":        {"单元格的值是错误值「%s」。", "The cell holds the error value “%s”."},
+		"import.err.control_char":         {"含有不可见的控制字符（%s），请删除后再上传。", "Contains an invisible control character (%s); remove it and upload again."},
+		"import.err.invalid_text":         {"含有无法识别的字符，请删除后再上传。", "Contains characters that are not valid text; remove them and upload again."},
+		"import.err.phone_scientific":     {"「%s」是科学计数法，号码的部分数字已经丢失。请把该列设为文本格式，再填写完整的号码。", "“%s” is in scientific notation: digits of the number are lost. Format the column as text and type the whole number again."},
+		"import.warn.phone_number":        {"Excel 把「%s」存成了数字而不是文本，开头的 0 或 + 号可能已经丢失，请核对。建议把该列设为文本格式。", "Excel stored “%s” as a number, not as text: a leading 0 or + may have been lost; check it. Better, format the column as text."},
 
 		// Problems with the whole file (nothing is written)
 		"import.file.no_file":          {"请选择要上传的 Excel 文件（.xlsx）。", "Choose an Excel file (.xlsx) to upload."},
@@ -206,11 +215,19 @@ func init() {
 		"import.file.merged":           {"表格中有合并单元格（%s 等，共 %d 处）。请取消合并后再上传。", "The sheet has merged cells (%s; %d in all). Unmerge them and upload again."},
 		"import.file.formulas":         {"文件中有太多无法读取的公式单元格。请把公式粘贴为数值后再上传。", "The file has too many formula cells that cannot be read. Paste the formulas as values and upload again."},
 		"import.file.too_many_rows":    {"文件超过 %d 行的上限，请拆分成多个文件。", "The file has more than %d rows; split it into several files."},
+		"import.file.unreadable_row":   {"第 %d 行无法读取（内容已损坏，或含有无效的字符）。为免漏掉该行及其后的行，整个文件未导入。请检查该行，或在 Excel 中打开并重新保存后再上传。", "Row %d cannot be read (its content is damaged or holds invalid characters). So that it and the rows after it are not lost, the whole file was refused. Check that row, or open the file in Excel, save it again and upload that."},
+		"import.file.unreadable_text":  {"第 %d 行单元格 %s 的文字无法读取（文件中保存的文字已损坏，或含有无效的字符），整个文件未导入。请在 Excel 中打开并重新保存后再上传。", "Row %d, cell %s: its text cannot be read (the texts stored in the file are damaged or hold invalid characters), so the whole file was refused. Open the file in Excel, save it again and upload that."},
+		"import.file.bad_strings":      {"文件中保存的文字（共享字符串）已损坏，无法读取，整个文件未导入。请在 Excel 中打开并重新保存后再上传。", "The texts stored in the file (its shared strings) are damaged and cannot be read, so the whole file was refused. Open it in Excel, save it again and upload that."},
+		"import.file.rows_missing":     {"工作表声明数据到第 %d 行，但只能读到第 %d 行：文件不完整或已损坏，整个文件未导入。请在 Excel 中打开并重新保存后再上传。", "The sheet declares rows up to row %d, but can be read only up to row %d: the file is incomplete or damaged, so it was refused. Open it in Excel, save it again and upload that."},
+		"import.file.no_visible_sheet": {"工作簿中没有可见的工作表。请在 Excel 中取消隐藏要导入的工作表。", "The workbook has no visible sheet. Unhide the sheet to import in Excel."},
+		"import.file.header_elsewhere": {"工作表「%s」中没有可识别的表头，但工作表「%s」有。系统只读取第一个可见的工作表：请把「%s」移到最前面（或删除它前面的工作表）后再上传。", "The sheet “%s” has no known header, but the sheet “%s” has. Only the first visible sheet is read: move “%s” to the front (or delete the sheets before it) and upload again."},
+		"import.file.header_hidden":    {"工作表「%s」中没有可识别的表头，但隐藏的工作表「%s」有。系统只读取第一个可见的工作表：请取消隐藏「%s」并把它移到最前面后再上传。", "The sheet “%s” has no known header, but the hidden sheet “%s” has. Only the first visible sheet is read: unhide “%s”, move it to the front and upload again."},
 
 		// Command line
 		"import.text.summary":   {"%s：共 %d 行，新增 %d，更新 %d，跳过 %d，错误 %d", "%s: %d rows, %d new, %d update, %d skip, %d errors"},
 		"import.text.committed": {"已导入。", "Imported."},
 		"import.text.blocked":   {"有错误，未写入任何数据。", "Errors block the import; nothing was written."},
+		"import.text.warning":   {"提醒：%s", "Warning: %s"},
 
 		// Tables
 		"import.table.departments":   {"部门", "Departments"},

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -233,11 +234,18 @@ func readUpload(r *http.Request, limit int64) (name string, data []byte, opts xl
 }
 
 // cleanFileName keeps the last element of an uploaded file's name, within
-// 200 characters.
+// 200 characters, without control characters (PostgreSQL refuses NUL)
+// or bytes that are not UTF-8.
 func cleanFileName(s string) string {
 	if i := strings.LastIndexAny(s, `/\`); i >= 0 {
 		s = s[i+1:]
 	}
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\ufffd"))
 	s = crm.CleanText(s)
 	if r := []rune(s); len(r) > 200 {
 		s = string(r[:200])
@@ -339,8 +347,18 @@ func (h *importHandlers) renderJob(w http.ResponseWriter, r *http.Request, statu
 		}
 		p.Errors = append(p.Errors, views.ImportErrorLine{Row: e.Row, Message: e.Message(t, l)})
 	}
+	for _, e := range rep.Warnings {
+		p.Warnings = append(p.Warnings, views.ImportErrorLine{Row: e.Row, Message: e.Message(t, l)})
+	}
+	p.MoreWarnings, p.Sheet = rep.MoreWarnings, rep.SheetLine(l)
 	for _, pr := range rep.Preview {
-		p.Preview = append(p.Preview, views.ImportPreviewRow{Row: pr.Row, Action: pr.Action, Cells: pr.Cells})
+		row := views.ImportPreviewRow{Row: pr.Row, Action: pr.Action, Cells: pr.Cells}
+		for i := range t.Columns {
+			if slices.Contains(pr.Warn, t.Columns[i].Field) {
+				row.Warn = append(row.Warn, i)
+			}
+		}
+		p.Preview = append(p.Preview, row)
 	}
 	for _, b := range blockers {
 		p.Blockers = append(p.Blockers, xlsx.BlockerMessage(b, l))

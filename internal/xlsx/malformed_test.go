@@ -204,7 +204,7 @@ func TestImportBadCells(t *testing.T) {
 		t.Fatal(err)
 	}
 	msgs := messages(rep)
-	want := []string{"第 2 行「产品名称」：内容过长（100000 个字符，最多 5000 个）。",
+	want := []string{"第 2 行「产品名称」：内容过长（100000 个字符，最多 200 个）。",
 		"第 3 行「标准价格」：单元格是公式，但文件中没有它的计算结果。请在 Excel 中打开并保存，或把公式粘贴为数值。",
 		"第 5 行「标准价格」：单元格的值是错误值「#N/A」。"}
 	if strings.Join(msgs, "\n") != strings.Join(want, "\n") {

@@ -57,6 +57,8 @@ type PreviewRow struct {
 	Row    int      `json:"row"`
 	Action string   `json:"action"` // new, update, skip, error
 	Cells  []string `json:"cells"`  // one per column of the table
+	// Warn names the fields of the row's warnings.
+	Warn []string `json:"warn,omitempty"`
 }
 
 // Report is the outcome of validating (and perhaps committing) a file:
@@ -68,8 +70,17 @@ type Report struct {
 	Examples int                   `json:"examples,omitempty"` // example rows recognised and left out
 	Errors   []RowError            `json:"errors"`
 	// MoreErrors counts the errors beyond MaxErrors that were not kept.
-	MoreErrors int          `json:"more_errors,omitempty"`
-	Preview    []PreviewRow `json:"preview"`
+	MoreErrors int `json:"more_errors,omitempty"`
+	// Warnings are what the user should check but that blocks nothing (a
+	// phone number Excel stored as a number), as many as MaxErrors;
+	// MoreWarnings counts the rest.
+	Warnings     []RowError   `json:"warnings,omitempty"`
+	MoreWarnings int          `json:"more_warnings,omitempty"`
+	Preview      []PreviewRow `json:"preview"`
+	// Sheet is the sheet read (the first visible one); OtherSheets the
+	// workbook's other sheets, not read.
+	Sheet       string     `json:"sheet,omitempty"`
+	OtherSheets []SheetRef `json:"other_sheets,omitempty"`
 	// Committed is set when the rows were written; Blocked when a commit
 	// wrote nothing because rows had errors and errors block.
 	Committed bool `json:"committed,omitempty"`
@@ -105,6 +116,37 @@ func (r *Report) addError(e RowError) {
 	r.Errors = append(r.Errors, e)
 }
 
+func (r *Report) addWarning(e RowError) {
+	if len(r.Warnings) >= MaxErrors {
+		r.MoreWarnings++
+		return
+	}
+	r.Warnings = append(r.Warnings, e)
+}
+
+// SheetLine says which sheet was read, and names the others (hidden ones
+// marked), in l; "" for a report that does not know (older jobs).
+func (r *Report) SheetLine(l i18n.Locale) string {
+	if r.Sheet == "" {
+		return ""
+	}
+	if len(r.OtherSheets) == 0 {
+		return i18n.T(l, "import.sheet_read", r.Sheet)
+	}
+	names := make([]string, len(r.OtherSheets))
+	for i, o := range r.OtherSheets {
+		names[i] = o.Name
+		if o.Hidden {
+			names[i] = i18n.T(l, "import.sheet_hidden", o.Name)
+		}
+	}
+	sep := "、"
+	if l == i18n.EN {
+		sep = ", "
+	}
+	return i18n.T(l, "import.sheet_read_others", r.Sheet, strings.Join(names, sep))
+}
+
 // Message is a row error as the user reads it: 第N行 「列名」：what is wrong.
 func (e RowError) Message(t *Table, l i18n.Locale) string {
 	what := e.What(l)
@@ -136,7 +178,7 @@ func (e RowError) Column(t *Table, l i18n.Locale) string {
 }
 
 // WriteText prints the report as the command line shows it: the counts,
-// then every error, in l.
+// the sheet read, every error, then every warning, in l.
 func (r *Report) WriteText(w io.Writer, l i18n.Locale) error {
 	t := TableByName(r.Table)
 	if t == nil {
@@ -145,6 +187,9 @@ func (r *Report) WriteText(w io.Writer, l i18n.Locale) error {
 	c := r.Counts
 	var b strings.Builder
 	b.WriteString(i18n.T(l, "import.text.summary", i18n.T(l, t.Label), c.Total, c.New, c.Update, c.Skip, c.Error) + "\n")
+	if line := r.SheetLine(l); line != "" {
+		b.WriteString(line + "\n")
+	}
 	if r.Examples > 0 {
 		b.WriteString(i18n.T(l, "import.examples_ignored", r.Examples) + "\n")
 	}
@@ -156,6 +201,12 @@ func (r *Report) WriteText(w io.Writer, l i18n.Locale) error {
 	}
 	if r.MoreErrors > 0 {
 		b.WriteString(i18n.T(l, "import.more_errors", r.MoreErrors) + "\n")
+	}
+	for _, w := range r.Warnings {
+		b.WriteString(i18n.T(l, "import.text.warning", w.Message(t, l)) + "\n")
+	}
+	if r.MoreWarnings > 0 {
+		b.WriteString(i18n.T(l, "import.more_warnings", r.MoreWarnings) + "\n")
 	}
 	switch {
 	case r.Committed:

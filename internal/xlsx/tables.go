@@ -38,7 +38,7 @@ type Column struct {
 	Kind     Kind
 	Required bool
 	Max      int    // KindText: most characters
-	Format   string // KindText: "email" or "username"; KindNumber: "discount" or "quantity"; KindMoney: "positive"
+	Format   string // KindText: "email", "username" or "phone"; KindNumber: "discount" or "quantity"; KindMoney: "positive"
 	Option   crm.OptionKind
 	Choices  []Choice
 	// Alias reads other names of a choice (转账 for 银行转账).
@@ -251,7 +251,7 @@ var employeesTable = &Table{
 		{Field: "name", Label: "import.col.person_name", Kind: KindText, Required: true, Max: 100, Example: [2]string{"张三", "李四"}},
 		{Field: "department", Label: "import.col.department", Kind: KindRelation, Rel: postgres.RelDepartment, Example: [2]string{"华东销售部", "华东销售部"}},
 		{Field: "role", Label: "import.col.role", Kind: KindRole, Required: true},
-		{Field: "phone", Label: "import.col.phone", Kind: KindText, Max: 40, Example: [2]string{"13800000001", ""}},
+		{Field: "phone", Label: "import.col.phone", Kind: KindText, Max: 40, Format: "phone", Example: [2]string{"13800000001", ""}},
 		{Field: "email", Label: "import.col.email", Kind: KindText, Max: 200, Format: "email", Example: [2]string{"zhangsan@example.com", ""}},
 	},
 	Target: postgres.ImportTarget{Table: "employees", Keys: []string{"username"}, Columns: []postgres.ImportColumn{
@@ -327,7 +327,7 @@ var leadsTable = &Table{
 		{Field: "name", Label: "import.col.person_name", Kind: KindText, Required: true, Max: 100, Example: [2]string{"王芳", "赵磊"}},
 		{Field: "company", Label: "import.col.company", Kind: KindText, Max: 200, Example: [2]string{"上海某某科技有限公司", ""}},
 		{Field: "title", Label: "import.col.title", Kind: KindText, Max: 100, Example: [2]string{"采购经理", ""}},
-		{Field: "phone", Label: "import.col.phone", Kind: KindText, Max: 40, Example: [2]string{"13900000001", "13900000002"}},
+		{Field: "phone", Label: "import.col.phone", Kind: KindText, Max: 40, Format: "phone", Example: [2]string{"13900000001", "13900000002"}},
 		{Field: "email", Label: "import.col.email", Kind: KindText, Max: 200, Format: "email"},
 		{Field: "source", Label: "import.col.source", Kind: KindOption, Option: crm.OptSource},
 		{Field: "campaign", Label: "import.col.campaign", Kind: KindRelation, Rel: postgres.RelCampaign, Example: [2]string{"2026 春季展会", ""}},
@@ -364,7 +364,7 @@ var customersTable = &Table{
 		{Field: "industry", Label: "import.col.industry", Kind: KindOption, Option: crm.OptIndustry},
 		{Field: "source", Label: "import.col.source", Kind: KindOption, Option: crm.OptSource},
 		{Field: "campaign", Label: "import.col.campaign", Kind: KindRelation, Rel: postgres.RelCampaign, Example: [2]string{"2026 春季展会", ""}},
-		{Field: "phone", Label: "import.col.company_phone", Kind: KindText, Max: 40, Example: [2]string{"021-60000001", ""}},
+		{Field: "phone", Label: "import.col.company_phone", Kind: KindText, Max: 40, Format: "phone", Example: [2]string{"021-60000001", ""}},
 		{Field: "address", Label: "import.col.address", Kind: KindText, Max: 500, Example: [2]string{"上海市浦东新区某某路 1 号", ""}},
 		{Field: "notes", Label: "import.col.notes", Kind: KindText, Max: 5000},
 		ownerColumn, poolColumn,
@@ -391,7 +391,7 @@ var contactsTable = &Table{
 			Example: [2]string{"上海某某科技有限公司", "上海某某科技有限公司"}},
 		{Field: "name", Label: "import.col.person_name", Kind: KindText, Required: true, Max: 100, Example: [2]string{"王芳", "刘强"}},
 		{Field: "title", Label: "import.col.title", Kind: KindText, Max: 100, Example: [2]string{"采购经理", "技术总监"}},
-		{Field: "phone", Label: "import.col.phone", Kind: KindText, Max: 40, Example: [2]string{"13900000001", ""}},
+		{Field: "phone", Label: "import.col.phone", Kind: KindText, Max: 40, Format: "phone", Example: [2]string{"13900000001", ""}},
 		{Field: "email", Label: "import.col.email", Kind: KindText, Max: 200, Format: "email", Example: [2]string{"", "liuqiang@example.com"}},
 		{Field: "notes", Label: "import.col.notes", Kind: KindText, Max: 5000},
 	},

@@ -52,6 +52,33 @@ type row struct {
 	// cont: the row left its group's cell blank and continues the group
 	// of the row above (carryGroup).
 	cont bool
+	// warns are the row's warnings: shown, not blocking.
+	warns []RowError
+	// shown replaces cells the preview cannot show as they are (control
+	// characters), by column.
+	shown map[int]string
+}
+
+func (r *row) warn(field, key string, args ...string) {
+	r.warns = append(r.warns, RowError{Row: r.num, Field: field, Key: key, Args: args})
+}
+
+func (r *row) show(col int, s string) {
+	if r.shown == nil {
+		r.shown = map[int]string{}
+	}
+	r.shown[col] = s
+}
+
+// maxChars is the most characters a cell of c may hold: the column's own
+// limit, or the reader's (Limits.MaxCellChars) when that is lower or the
+// column has none — the limit every "too long" message states.
+func (v *validator) maxChars(c *Column) int {
+	most := v.sh.limits.MaxCellChars
+	if c.Kind == KindText && c.Max > 0 && c.Max < most {
+		most = c.Max
+	}
+	return most
 }
 
 func (r *row) fail(field, key string, args ...string) {
@@ -121,6 +148,7 @@ func (v *validator) run(ctx context.Context) error {
 		v.options[kind] = m
 		v.allowed[kind] = [2][]string{zh, en}
 	}
+	v.rep.Sheet, v.rep.OtherSheets = v.sh.name, v.sh.others
 	v.cache = map[postgres.ImportRelation]map[string]postgres.ImportMatch{}
 	v.seen = map[string]int{}
 	v.now = time.Now()
@@ -220,7 +248,7 @@ func (v *validator) newRow(cells []string) *row {
 	r := &row{num: v.sh.num, cells: make([]string, len(t.Columns))}
 	filled := false
 	first := ""
-	bad := v.sh.bad[r.num]
+	bad := v.sh.cur.bad
 	for i, raw := range cells {
 		c := cleanCell(raw)
 		if c == "" || (i < len(v.sh.fileCol) && v.sh.fileCol[i] == errorColumn) {
@@ -240,8 +268,21 @@ func (v *validator) newRow(cells []string) *row {
 			continue // reported below
 		}
 		col := v.sh.fileCol[i]
-		if n := utf8.RuneCountInString(c); n > v.sh.limits.MaxCellChars {
-			r.fail(t.Columns[col].Field, "import.err.too_long", strconv.Itoa(n), strconv.Itoa(v.sh.limits.MaxCellChars))
+		// No text that PostgreSQL refuses (NUL) or that nobody means to
+		// store (other control characters, which Excel writes escaped as
+		// _x0001_) goes further than here: not into a look-up, not into
+		// the report, not into a record.
+		if key, arg := badText(c); key != "" {
+			if arg != "" {
+				r.fail(t.Columns[col].Field, key, arg)
+			} else {
+				r.fail(t.Columns[col].Field, key)
+			}
+			r.show(col, shorten(strings.Map(visible, strings.ToValidUTF8(c, "\ufffd")), 200))
+			continue
+		}
+		if n, most := utf8.RuneCountInString(c), v.maxChars(&t.Columns[col]); n > most {
+			r.fail(t.Columns[col].Field, "import.err.too_long", strconv.Itoa(n), strconv.Itoa(most))
 			continue
 		}
 		r.cells[col] = c
@@ -370,11 +411,7 @@ func (v *validator) parse(r *row) {
 			continue
 		}
 		switch c.Kind {
-		case KindText:
-			if c.Max > 0 && utf8.RuneCountInString(s) > c.Max {
-				r.fail(c.Field, "import.err.too_long", strconv.Itoa(utf8.RuneCountInString(s)), strconv.Itoa(c.Max))
-				continue
-			}
+		case KindText: // its length is checked as the row is read (newRow)
 			switch c.Format {
 			case "username":
 				s = strings.ToLower(s)
@@ -387,6 +424,17 @@ func (v *validator) parse(r *row) {
 				if !validEmail(s) {
 					r.fail(c.Field, "import.err.email", s)
 					continue
+				}
+			case "phone":
+				// A phone number that Excel took for a number: its digits
+				// are gone when it shows as 1.38E+10; a number cell may
+				// have lost a leading 0 (said, not refused).
+				if scientific(s) {
+					r.fail(c.Field, "import.err.phone_scientific", s)
+					continue
+				}
+				if v.sh.cur.isNumber(v.sh.fileOf[i]) {
+					r.warn(c.Field, "import.warn.phone_number", s)
 				}
 			}
 			val.ok = true
@@ -747,8 +795,21 @@ func (v *validator) record(ctx context.Context, chunk []*row) error {
 			v.rep.Counts.New++
 			stage = append(stage, r)
 		}
+		for _, w := range r.warns {
+			v.rep.addWarning(w)
+		}
 		if len(v.rep.Preview) < PreviewRows {
-			v.rep.Preview = append(v.rep.Preview, PreviewRow{Row: r.num, Action: action, Cells: r.cells})
+			pr := PreviewRow{Row: r.num, Action: action, Cells: r.cells}
+			if r.shown != nil {
+				pr.Cells = slices.Clone(r.cells)
+				for i, s := range r.shown {
+					pr.Cells[i] = s
+				}
+			}
+			for _, w := range r.warns {
+				pr.Warn = append(pr.Warn, w.Field)
+			}
+			v.rep.Preview = append(v.rep.Preview, pr)
 		}
 	}
 	if !v.commit || v.blocked || len(stage) == 0 {

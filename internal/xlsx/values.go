@@ -1,11 +1,13 @@
 package xlsx
 
 import (
+	"fmt"
 	"math"
 	"net/mail"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
@@ -185,4 +187,58 @@ func parseDiscount(s string) (decimal.Decimal, bool) {
 		}
 	}
 	return d, d.IsPositive() && !d.GreaterThan(decimal.NewFromInt(1))
+}
+
+// badText returns the catalog key (and its argument) of what makes a
+// cell's text unfit to store — bytes that are not UTF-8, or a control
+// character (controlChar) — or "" when it is fine.
+func badText(s string) (key, arg string) {
+	if !utf8.ValidString(s) {
+		return "import.err.invalid_text", ""
+	}
+	for _, r := range s {
+		if controlChar(r) {
+			return "import.err.control_char", fmt.Sprintf("U+%04X", r)
+		}
+	}
+	return "", ""
+}
+
+// controlChar reports whether r is a character no cell should hold: a C0
+// control other than tab and the line breaks (NUL, which PostgreSQL
+// refuses; the others, which Excel writes as _x0001_ … _x001F_ and which
+// nobody means to store), DEL, and the non-characters U+FFFE and U+FFFF.
+func controlChar(r rune) bool {
+	return r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f || r == 0xfffe || r == 0xffff
+}
+
+// visible shows a control character as U+FFFD (the preview's copy).
+func visible(r rune) rune {
+	if controlChar(r) {
+		return '\ufffd'
+	}
+	return r
+}
+
+// shorten cuts s to n characters, marking the cut.
+func shorten(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
+// scientific reports whether s is a number in scientific notation
+// (1.38E+10): what a phone number turns into when Excel shows a long
+// number in a narrow column and the shown text is kept.
+func scientific(s string) bool {
+	mant, exp, ok := strings.Cut(strings.ToUpper(s), "E")
+	if !ok || mant == "" || exp == "" {
+		return false
+	}
+	mant = strings.TrimLeft(mant, "+-")
+	exp = strings.TrimLeft(exp, "+-")
+	digits := func(x string) bool { return x != "" && strings.Trim(x, "0123456789") == "" }
+	whole, frac, dot := strings.Cut(mant, ".")
+	return digits(whole) && (!dot || digits(frac)) && digits(exp)
 }

@@ -9,10 +9,12 @@
 // An xlsx is a zip, and an upload is untrusted: the file size is capped,
 // the unpacked size is checked from the zip's directory before anything is
 // unpacked, large worksheets are streamed from a temporary file rather than
-// memory, rows are read one at a time (excelize's row iterator), and the
-// number of rows and the length of a cell are bounded. Every problem with
-// the file as a whole is a *FileError with a message for the user; nothing
-// is written then.
+// memory, rows are read one at a time (excelize's row iterator) while the
+// importer's own scan decodes the same XML beside it (a sheet that cannot
+// be read to its end is refused, never cut short), and the number of rows
+// and the length of a cell are bounded. Every problem with the file as a
+// whole is a *FileError with a message for the user; nothing is written
+// then.
 package xlsx
 
 import (
