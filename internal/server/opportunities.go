@@ -412,7 +412,7 @@ func (s *Server) handleOpportunityStage(w http.ResponseWriter, r *http.Request) 
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	s.flash(r, "ok", "opportunity.stage_changed", o.Name, webctx.T(ctx, "opportunity.stage."+string(stage)))
+	s.flash(r, "ok", "opportunity.stage_changed", o.Name, msgKey("opportunity.stage."+string(stage)))
 	s.redirect(w, r, backOr(r, opportunityPath(o.ID)))
 }
 
