@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -390,6 +391,12 @@ func (s *Server) handleEmployeePassword(w http.ResponseWriter, r *http.Request) 
 }
 
 func (s *Server) handleDemo(w http.ResponseWriter, r *http.Request) {
+	s.renderDemo(w, r, http.StatusOK, nil)
+}
+
+// renderDemo renders the demo-data page; inUse, when set, is a refused
+// purge's list of the real records that point at demo rows.
+func (s *Server) renderDemo(w http.ResponseWriter, r *http.Request, status int, inUse *postgres.DemoInUseError) {
 	counts, err := s.db.DemoCounts(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
@@ -399,10 +406,15 @@ func (s *Server) handleDemo(w http.ResponseWriter, r *http.Request) {
 	for _, c := range counts {
 		p.Counts = append(p.Counts, views.DemoCount{Table: c.Label, Rows: c.Rows})
 	}
-	s.render(w, r, http.StatusOK, views.Demo(p))
+	if inUse != nil {
+		p.InUse, p.InUseTotal = inUse.Blockers, inUse.Total
+	}
+	s.render(w, r, status, views.Demo(p))
 }
 
-// handleDemoPurge removes every demo row (and only those).
+// handleDemoPurge removes every demo row (and only those). While real
+// records point at demo rows it removes nothing and shows the page (409)
+// listing them, with what to do.
 func (s *Server) handleDemoPurge(w http.ResponseWriter, r *http.Request) {
 	if r.PostFormValue("confirm") != "yes" {
 		s.flash(r, "error", "demo.confirm_needed")
@@ -411,6 +423,11 @@ func (s *Server) handleDemoPurge(w http.ResponseWriter, r *http.Request) {
 	}
 	n, err := s.db.PurgeDemo(r.Context(), webctx.Actor(r.Context()).ID)
 	if err != nil {
+		var inUse *postgres.DemoInUseError
+		if errors.As(err, &inUse) { // the page lists what to fix (409)
+			s.renderDemo(w, r, http.StatusConflict, inUse)
+			return
+		}
 		if crm.ErrorCode(err) == crm.ECONFLICT {
 			e := err.(*crm.Error)
 			s.flash(r, "error", e.Message, e.Args...)
