@@ -1,5 +1,12 @@
 package i18n
 
+// The 所属活动 pickers of the lead and customer forms.
+func init() {
+	register(map[string][2]string{
+		"campaign.not_active": {"请选择进行中的市场活动。", "Choose a campaign in progress."},
+	})
+}
+
 // The demo purge's refusal naming the real records that point at demo rows.
 func init() {
 	register(map[string][2]string{

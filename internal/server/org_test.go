@@ -204,6 +204,13 @@ func TestAdminDepartments(t *testing.T) {
 	c.get(fmtPath("/admin/departments/%d/edit", child)).wantStatus(http.StatusOK)
 	c.post(fmtPath("/admin/departments/%d", child), form("name", "销售1部", "parent_id", strconv.FormatInt(sales, 10))).
 		wantRedirect("/admin/departments")
+	// A field left out of the post keeps its value (the head); one posted
+	// empty is cleared.
+	if d, _ := a.DB.DepartmentByID(context.Background(), child); d.Name != "销售1部" || d.ParentID != sales || d.HeadID == 0 {
+		t.Fatalf("after edit: %+v", d)
+	}
+	c.post(fmtPath("/admin/departments/%d", child), form("name", "销售1部", "parent_id", strconv.FormatInt(sales, 10), "head_id", "")).
+		wantRedirect("/admin/departments")
 	if d, _ := a.DB.DepartmentByID(context.Background(), child); d.Name != "销售1部" || d.ParentID != sales || d.HeadID != 0 {
 		t.Fatalf("after edit: %+v", d)
 	}
@@ -291,7 +298,14 @@ func TestAdminEmployees(t *testing.T) {
 	}
 	c.post(fmtPath("/admin/employees/%d", id), form("name", "张三丰", "username", "zhangsf", "role", "sales_manager", "phone", "123")).
 		wantRedirect(fmtPath("/admin/employees/%d", id))
-	if e, _ := a.DB.EmployeeByID(ctx, id); e.Name != "张三丰" || e.Username != "zhangsf" || e.Role != crm.RoleSalesManager || e.DepartmentID != 0 || e.Phone != "123" {
+	// Left out of the post: the department and email stay.
+	if e, _ := a.DB.EmployeeByID(ctx, id); e.Name != "张三丰" || e.Username != "zhangsf" || e.Role != crm.RoleSalesManager || e.DepartmentID == 0 ||
+		e.Email != "zs@example.com" || e.Phone != "123" {
+		t.Fatalf("after edit %+v", e)
+	}
+	c.post(fmtPath("/admin/employees/%d", id), form("name", "张三丰", "username", "zhangsf", "role", "sales_manager", "department_id", "")).
+		wantRedirect(fmtPath("/admin/employees/%d", id))
+	if e, _ := a.DB.EmployeeByID(ctx, id); e.DepartmentID != 0 || e.Phone != "123" {
 		t.Fatalf("after edit %+v", e)
 	}
 	c.post(fmtPath("/admin/employees/%d", id), form("name", "张三丰", "username", "root", "role", "sales_manager")).
