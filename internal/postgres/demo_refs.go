@@ -43,9 +43,21 @@ type DemoInUseError struct {
 	Total    int
 }
 
-// Error implements error.
+// Error implements error: the records listed, for the command line.
 func (e *DemoInUseError) Error() string {
-	return fmt.Sprintf("demo rows in use by %d real records", e.Total)
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d real records point at demo rows:", e.Total)
+	for _, x := range e.Blockers {
+		fmt.Fprintf(&b, "\n  %s %d %q:", x.Kind, x.ID, x.Name)
+		for _, r := range x.Refs {
+			fmt.Fprintf(&b, " %s → %s %d %q;", r.Column, r.DemoKind, r.DemoID, r.DemoName)
+		}
+	}
+	if more := e.Total - len(e.Blockers); more > 0 {
+		fmt.Fprintf(&b, "\n  … and %d more", more)
+	}
+	b.WriteString("\ndelete them or make them point at real data, then purge again; nothing was removed")
+	return b.String()
 }
 
 // Unwrap makes the refusal an ECONFLICT.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -357,6 +358,9 @@ func TestDemoPurgeNamesBlockers(t *testing.T) {
 	var inUse *postgres.DemoInUseError
 	if !errors.As(err, &inUse) || inUse.Total != 2 || len(inUse.Blockers) != 2 {
 		t.Fatalf("refusal %+v", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, `"正式客户甲"`) || !strings.Contains(msg, "owner_id → employee") { // crm demo purge prints it
+		t.Fatalf("message %q", msg)
 	}
 	byKind := map[string]postgres.DemoBlocker{}
 	for _, b := range inUse.Blockers {
