@@ -60,6 +60,7 @@ func TestAcquisitionWalk(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=campaign-form]`)),
 		chromedp.SendKeys(chromedp.CSS(`#f-name`), "秋季工业展"),
 		chromedp.SendKeys(chromedp.CSS(`#f-actual_cost`), "12000"),
+		chromedp.SetValue(chromedp.CSS(`#f-status`), "active"), // the lead forms offer campaigns in progress
 		chromedp.Click(chromedp.CSS(`[data-testid=save-campaign]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=campaign-figures]`)),
 	)

@@ -126,8 +126,8 @@ func (db *DB) CampaignByID(ctx context.Context, a crm.Actor, id int64) (crm.Camp
 // MaxCampaignChoices bounds the campaign pickers.
 const MaxCampaignChoices = 500
 
-// CampaignChoices lists the campaigns a may view for the pickers of the lead
-// and customer forms, newest first: the newest MaxCampaignChoices, plus
+// CampaignChoices lists the campaigns a may view for the campaign filters
+// of the lead and customer lists, newest first: the newest MaxCampaignChoices, plus
 // those of keep (the edited record's current campaign, however old) that a
 // may view.
 func (db *DB) CampaignChoices(ctx context.Context, a crm.Actor, keep ...int64) ([]Choice, error) {
@@ -144,6 +144,29 @@ func (db *DB) CampaignChoices(ctx context.Context, a crm.Actor, keep ...int64) (
 			UNION
 			(SELECT c.id, c.name, c.created_at FROM campaigns c`+q.whereSQL()+` AND c.id = ANY(`+k+`::bigint[]))
 		) x ORDER BY created_at DESC, id DESC`, q.args.List...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[Choice])
+}
+
+// ActiveCampaignChoices lists the campaigns in progress (进行中), by name
+// only, for the 所属活动 pickers of the lead and customer forms: every role
+// that records leads or customers picks from them, whether or not it may
+// view campaigns (the campaign pages keep their rules). Newest first, the
+// newest MaxCampaignChoices, plus those of keep (an edited record's
+// current campaign, which it keeps however it ended) whatever their state.
+func (db *DB) ActiveCampaignChoices(ctx context.Context, keep ...int64) ([]Choice, error) {
+	if keep == nil {
+		keep = []int64{}
+	}
+	rows, err := db.anchored().Query(ctx, `/* postgres.ActiveCampaignChoices */
+		SELECT id, name FROM (
+			(SELECT c.id, c.name, c.created_at FROM campaigns c WHERE c.status = 'active'
+			 ORDER BY c.created_at DESC, c.id DESC LIMIT `+strconv.Itoa(MaxCampaignChoices)+`)
+			UNION
+			(SELECT c.id, c.name, c.created_at FROM campaigns c WHERE c.id = ANY($1::bigint[]))
+		) x ORDER BY created_at DESC, id DESC`, keep)
 	if err != nil {
 		return nil, err
 	}

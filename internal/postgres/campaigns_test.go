@@ -416,3 +416,54 @@ func TestFindCampaignsFiltersSortsAndPages(t *testing.T) {
 		t.Fatalf("choices = %v, %v", choices, err)
 	}
 }
+
+// TestActiveCampaignChoicesAndCheck: the 所属活动 pickers list the
+// campaigns in progress whatever the actor may view (a rep views none),
+// plus the kept one however it ended; a new lead or customer takes only a
+// campaign in progress, an edited one keeps its own after it ended.
+func TestActiveCampaignChoicesAndCheck(t *testing.T) {
+	t.Parallel()
+	f := newCampaignFixture(t)
+	ctx := context.Background()
+	active := f.campaign(t, f.mkt, "进行中", "0")
+	ended := f.campaign(t, f.mkt, "已结束", "0")
+	if _, err := f.db.CampaignByID(ctx, f.rep, active); crm.ErrorCode(err) != crm.ENOTFOUND {
+		t.Fatalf("a rep views the campaign: %v", err)
+	}
+	lead, err := f.db.CreateLead(ctx, f.rep, crm.LeadInput{Name: "线索", CampaignID: ended, Status: crm.LeadNew}, postgres.NewOwner{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.exec(t, `UPDATE campaigns SET status = 'finished' WHERE id = $1`, ended)
+	names := func(keep ...int64) []string {
+		c, err := f.db.ActiveCampaignChoices(ctx, keep...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, x := range c {
+			out = append(out, x.Name)
+		}
+		return out
+	}
+	if got := names(); !slices.Equal(got, []string{"进行中"}) {
+		t.Fatalf("choices %q", got)
+	}
+	if got := names(ended); !slices.Equal(got, []string{"已结束", "进行中"}) {
+		t.Fatalf("choices keeping the ended one %q", got)
+	}
+	_, err = f.db.CreateCustomer(ctx, f.rep, crm.CustomerInput{Name: "客户", CampaignID: ended}, postgres.NewOwner{})
+	if crm.FieldErrors(err)["campaign_id"] != "campaign.not_active" {
+		t.Fatalf("an ended campaign on a new customer: %v", err)
+	}
+	if _, err := f.db.CreateCustomer(ctx, f.rep, crm.CustomerInput{Name: "客户", CampaignID: active}, postgres.NewOwner{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.UpdateLead(ctx, f.rep, lead, crm.LeadInput{Name: "线索改", CampaignID: ended, Status: crm.LeadFollowing}); err != nil {
+		t.Fatalf("keeping an ended campaign: %v", err)
+	}
+	err = f.db.UpdateLead(ctx, f.rep, lead, crm.LeadInput{Name: "线索改", CampaignID: 999999, Status: crm.LeadFollowing})
+	if crm.FieldErrors(err)["campaign_id"] != "campaign.not_active" {
+		t.Fatalf("a missing campaign: %v", err)
+	}
+}

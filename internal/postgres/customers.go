@@ -191,7 +191,7 @@ func (db *DB) CreateCustomer(ctx context.Context, a crm.Actor, in crm.CustomerIn
 		if err := checkOptions(ctx, tx, customerOptions(in)); err != nil {
 			return err
 		}
-		if err := checkCampaign(ctx, tx, a, in.CampaignID); err != nil {
+		if err := checkCampaign(ctx, tx, in.CampaignID, 0); err != nil {
 			return err
 		}
 		err = tx.QueryRow(ctx, `/* postgres.CreateCustomer */
@@ -213,8 +213,8 @@ func (db *DB) CreateCustomer(ctx context.Context, a crm.Actor, in crm.CustomerIn
 
 // UpdateCustomer changes a customer; ENOTFOUND unless a may view it,
 // EFORBIDDEN unless a may update it. Its history records every changed
-// field, options and campaign by name. The campaign is checked only when
-// it changes: an owner keeps a campaign they cannot see themselves.
+// field, options and campaign by name. A new campaign must be in progress
+// (checkCampaign); the current one stays however it ended.
 func (db *DB) UpdateCustomer(ctx context.Context, a crm.Actor, id int64, in crm.CustomerInput) error {
 	if err := in.Validate(); err != nil {
 		return err
@@ -234,10 +234,8 @@ func (db *DB) UpdateCustomer(ctx context.Context, a crm.Actor, id int64, in crm.
 		if err := checkOptions(ctx, tx, customerOptions(in)); err != nil {
 			return err
 		}
-		if in.CampaignID != old.CampaignID {
-			if err := checkCampaign(ctx, tx, a, in.CampaignID); err != nil {
-				return err
-			}
+		if err := checkCampaign(ctx, tx, in.CampaignID, old.CampaignID); err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, `/* postgres.UpdateCustomer */
 			UPDATE customers SET name = $2, level_id = $3, industry_id = $4, source_id = $5, campaign_id = $6,

@@ -148,8 +148,9 @@ func (db *DB) DemoCounts(ctx context.Context) ([]struct {
 }
 
 // PurgeDemo removes every demo row and nothing else, in one transaction.
-// It refuses (ECONFLICT) when real records still point at demo rows, when
-// the actor doing it is a demo account, or when no active admin would remain.
+// It refuses (ECONFLICT) when real records still point at demo rows — a
+// *DemoInUseError naming them —, when the actor doing it is a demo
+// account, or when no active admin would remain; a refusal removes nothing.
 func (db *DB) PurgeDemo(ctx context.Context, actorID int64) (removed int64, err error) {
 	err = db.InTx(ctx, func(tx pgx.Tx) error {
 		if _, err := lockAdmins(ctx, tx); err != nil {
@@ -187,6 +188,21 @@ func (db *DB) PurgeDemo(ctx context.Context, actorID int64) (removed int64, err 
 				return err
 			}
 		}
+		// Real records pointing at demo rows keep them: name them. The
+		// transaction rolls back on a refusal, whatever was done above.
+		blockers, total, err := demoBlockers(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if total > 0 {
+			return &DemoInUseError{Blockers: blockers, Total: total}
+		}
+		for _, c := range demoCleared {
+			if _, err := tx.Exec(ctx, `/* postgres.PurgeDemo clear */ `+c.sql); err != nil {
+				return err
+			}
+		}
+		// A reference demoRefs missed still stops the purge, by table.
 		inUse := func(err error) error {
 			var pe *pgconn.PgError
 			if errors.As(err, &pe) && pe.Code == "23503" {

@@ -169,7 +169,7 @@ func (db *DB) CreateLead(ctx context.Context, a crm.Actor, in crm.LeadInput, who
 		if err := checkOptions(ctx, tx, map[string]optionRef{"source_id": {crm.OptSource, in.SourceID}}); err != nil {
 			return err
 		}
-		if err := checkCampaign(ctx, tx, a, in.CampaignID); err != nil {
+		if err := checkCampaign(ctx, tx, in.CampaignID, 0); err != nil {
 			return err
 		}
 		err = tx.QueryRow(ctx, `/* postgres.CreateLead */
@@ -213,11 +213,9 @@ func (db *DB) UpdateLead(ctx context.Context, a crm.Actor, id int64, in crm.Lead
 		if err := checkOptions(ctx, tx, map[string]optionRef{"source_id": {crm.OptSource, in.SourceID}}); err != nil {
 			return err
 		}
-		// A campaign the editor cannot see may stay; only a new one is checked.
-		if in.CampaignID != old.CampaignID {
-			if err := checkCampaign(ctx, tx, a, in.CampaignID); err != nil {
-				return err
-			}
+		// The lead's campaign may stay, however it ended; a new one must be in progress.
+		if err := checkCampaign(ctx, tx, in.CampaignID, old.CampaignID); err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, `/* postgres.UpdateLead */
 			UPDATE leads SET name = $2, company = $3, title = $4, phone = $5, email = $6, source_id = $7,
@@ -371,20 +369,21 @@ func checkOptions(ctx context.Context, tx pgx.Tx, refs map[string]optionRef) err
 	return v.Err()
 }
 
-// checkCampaign verifies that a chosen campaign exists and a may view it.
-func checkCampaign(ctx context.Context, tx pgx.Tx, a crm.Actor, id int64) error {
-	if id == 0 {
+// checkCampaign verifies that a chosen campaign exists and is in progress
+// (进行中) — whoever records the lead or customer, whether or not they may
+// view campaigns — or is current, the one the record has already (an edit
+// keeps its campaign however it ended). EINVALID on campaign_id otherwise.
+func checkCampaign(ctx context.Context, tx pgx.Tx, id, current int64) error {
+	if id == 0 || id == current {
 		return nil
 	}
-	var q query
-	q.and("c.id = " + q.arg(id))
-	q.scope(a, crm.ResCampaign, "c", crm.TabAll)
 	var ok bool
-	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM campaigns c`+q.whereSQL()+`)`, q.args.List...).Scan(&ok); err != nil {
+	if err := tx.QueryRow(ctx, `/* postgres.checkCampaign */ SELECT EXISTS (SELECT 1 FROM campaigns WHERE id = $1 AND status = 'active')`,
+		id).Scan(&ok); err != nil {
 		return err
 	}
 	if !ok {
-		return &crm.Error{Code: crm.EINVALID, Message: "error.invalid", Fields: map[string]string{"campaign_id": "error.not_exist"}}
+		return &crm.Error{Code: crm.EINVALID, Message: "error.invalid", Fields: map[string]string{"campaign_id": "campaign.not_active"}}
 	}
 	return nil
 }

@@ -501,7 +501,8 @@ const MaxCommentLength = 2000
 // ApproveOrder approves a pending order (审批通过) with an optional comment
 // and, in the same transaction, adds its total to the customer's 成交金额,
 // one to its 成交次数 and makes it 已成交客户 (the triggers move the
-// campaign's and lead's figures). ENOTFOUND unless a may view the order,
+// campaign's and lead's figures), and moves the order's opportunity, if
+// any, to 赢单 (winOpportunities). ENOTFOUND unless a may view the order,
 // EFORBIDDEN unless a may decide it (crm.ActDecide: the assigned approver,
 // management, admin), ECONFLICT "order.already_decided" when it was decided
 // meanwhile — of two decisions racing exactly one is made.
@@ -557,6 +558,9 @@ func (db *DB) decideOrder(ctx context.Context, a crm.Actor, id int64, status crm
 			if err := addDeal(ctx, tx, a, o, total); err != nil {
 				return err
 			}
+			if err := winOpportunities(ctx, tx, a.ID, []int64{id}); err != nil {
+				return err
+			}
 		}
 		if err := notifyDecision(ctx, tx, a, o, status, comment); err != nil {
 			return err
@@ -565,6 +569,35 @@ func (db *DB) decideOrder(ctx context.Context, a crm.Actor, id int64, status crm
 			[3]string{"order_status", string(o.Status), string(status)},
 			[3]string{"decision_comment", "", comment}))
 	})
+}
+
+// winOpportunities moves the opportunities of the approved orders among
+// orderIDs to 赢单 (won) — from any other stage, 输单 (lost) included: a
+// signed and approved order is the deal the opportunity was about, whatever
+// was concluded about it before — restarting their stage clock, with one
+// history entry each ("deal", stage from → to, by actor). Opportunities
+// already won are left alone. It is set-based, for the approval of one
+// order and for any import writing approved orders with opportunities; the
+// board's kept per-stage figures (migration 0011) follow by their
+// triggers. The caller holds the orders' customers' row locks, which every
+// stage change takes first (opportunityForAction), so the stage read here
+// is the one being replaced.
+func winOpportunities(ctx context.Context, tx pgx.Tx, actor int64, orderIDs []int64) error {
+	_, err := tx.Exec(ctx, `/* postgres.winOpportunities */
+		WITH old AS (
+		         SELECT op.id, op.stage FROM opportunities op
+		         WHERE op.id IN (SELECT od.opportunity_id FROM orders od
+		                         WHERE od.id = ANY($1::bigint[]) AND od.status = 'approved' AND od.opportunity_id IS NOT NULL)
+		           AND op.stage <> 'won'
+		         ORDER BY op.id FOR NO KEY UPDATE),
+		     won AS (
+		         UPDATE opportunities op SET stage = 'won', stage_changed_at = now(), updated_at = now()
+		         FROM old WHERE op.id = old.id
+		         RETURNING op.id, old.stage AS was)
+		INSERT INTO history (resource, record_id, actor_id, action, changes)
+		SELECT $2, won.id, $3, 'deal', jsonb_build_array(jsonb_build_object('f', 'stage_opportunity', 'o', won.was, 'n', 'won'))
+		FROM won`, orderIDs, string(crm.ResOpportunity), nullID(actor))
+	return err
 }
 
 // addDeal moves an approved order's customer: 成交金额 += total, 成交次数

@@ -482,3 +482,116 @@ func ordSorted(ids []int64) []int64 {
 	}
 	return out
 }
+
+// TestOrderApprovalWinsOpportunity: approving an order for an opportunity
+// moves the opportunity to 赢单 in the same transaction, with a history
+// entry by the approver (stage from → to) — from 输单 too, since the
+// approved order is the deal; an opportunity already won gets no second
+// entry; rejecting moves nothing; the board's kept figures stay right.
+func TestOrderApprovalWinsOpportunity(t *testing.T) {
+	t.Parallel()
+	f := newOrdFixture(t)
+	ctx := context.Background()
+	opp := func(name string, stage crm.OppStage) int64 {
+		id, err := f.db.CreateOpportunity(ctx, f.repA, crm.OpportunityInput{Name: name, CustomerID: f.custA, Stage: stage,
+			ExpectedAmount: decimal.NewFromInt(500)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	pending := func(oppID int64) int64 {
+		id, err := f.db.CreateOrder(ctx, f.repA, crm.OrderInput{CustomerID: f.custA, OpportunityID: oppID,
+			Lines: []crm.Line{ordLine(f.productA, "100", "1", "1")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.db.SubmitOrder(ctx, f.repA, id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	stageOf := func(id int64) crm.OppStage {
+		o, err := f.db.OpportunityByID(ctx, f.admin, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o.Stage
+	}
+	dealEntries := func(id int64) []crm.HistoryEntry {
+		h, err := f.db.History(ctx, crm.ResOpportunity, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []crm.HistoryEntry
+		for _, e := range h {
+			if e.Action == "deal" {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	drift := func() {
+		t.Helper()
+		if board, monthly, err := f.db.KeptFiguresDrift(ctx); err != nil || board != 0 || monthly != 0 {
+			t.Fatalf("kept figures drift: board %d monthly %d %v", board, monthly, err)
+		}
+	}
+
+	negotiating := opp("ord谈判中", crm.StageNegotiation)
+	o1 := pending(negotiating)
+	if err := f.db.ApproveOrder(ctx, f.lead, o1, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := stageOf(negotiating); got != crm.StageWonDeal {
+		t.Fatalf("stage after approval %s, want won", got)
+	}
+	e := dealEntries(negotiating)
+	if len(e) != 1 || e[0].ActorID != f.lead.ID || len(e[0].Changes) != 1 ||
+		e[0].Changes[0] != (crm.Change{Field: "stage_opportunity", Old: string(crm.StageNegotiation), New: string(crm.StageWonDeal)}) {
+		t.Fatalf("history %+v", e)
+	}
+	drift()
+
+	// Already won: a second approved order for it writes nothing more.
+	o2 := pending(negotiating)
+	if err := f.db.ApproveOrder(ctx, f.boss, o2, ""); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(dealEntries(negotiating)); n != 1 {
+		t.Fatalf("%d deal entries on a won opportunity, want 1", n)
+	}
+
+	// Lost, then its order approved: won.
+	lost := opp("ord已输", crm.StageInitial)
+	o3 := pending(lost)
+	if err := f.db.SetStage(ctx, f.repA, lost, crm.StageLost); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.ApproveOrder(ctx, f.lead, o3, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := stageOf(lost); got != crm.StageWonDeal {
+		t.Fatalf("lost opportunity after approval: %s, want won", got)
+	}
+	if e := dealEntries(lost); len(e) != 1 || e[0].Changes[0].Old != string(crm.StageLost) {
+		t.Fatalf("history %+v", e)
+	}
+	drift()
+
+	// Rejected: the opportunity stays where it is.
+	open := opp("ord方案", crm.StageProposal)
+	o4 := pending(open)
+	if err := f.db.RejectOrder(ctx, f.lead, o4, "再议"); err != nil {
+		t.Fatal(err)
+	}
+	if got := stageOf(open); got != crm.StageProposal {
+		t.Fatalf("rejected order moved the opportunity to %s", got)
+	}
+	// An order without an opportunity approves as before.
+	o5 := pending(0)
+	if err := f.db.ApproveOrder(ctx, f.lead, o5, ""); err != nil {
+		t.Fatal(err)
+	}
+	drift()
+}

@@ -3,10 +3,15 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
+	"github.com/shopspring/decimal"
+
 	"crm/internal/crm"
+	"crm/internal/i18n"
 	"crm/internal/password"
 	"crm/internal/postgres"
 	"crm/internal/testdb"
@@ -166,7 +171,7 @@ func TestDemoPurgeRefusals(t *testing.T) {
 	}
 	rep := mustEmp(t, db, "realrep", crm.RoleSalesRep, demoDept)
 	_, err = db.PurgeDemo(ctx, 0)
-	wantCode(t, err, crm.ECONFLICT, "error.demo_in_use")
+	wantCode(t, err, crm.ECONFLICT, "error.demo_in_use_records")
 	if demo() != all {
 		t.Fatal("a refused purge removed rows")
 	}
@@ -303,5 +308,168 @@ func TestDepartmentRules(t *testing.T) {
 	}
 	if _, err := db.DepartmentByID(ctx, c); crm.ErrorCode(err) != crm.ENOTFOUND {
 		t.Fatalf("deleted department: %v", err)
+	}
+}
+
+// TestDemoPurgeNamesBlockers: a real customer owned by a demo employee and
+// a real order under a demo customer refuse the purge, and the refusal
+// names them — kind, name or number, id — with the demo rows they point
+// at; past MaxDemoBlockers records the rest are counted. Nothing is
+// removed; once they are reassigned or deleted the purge runs.
+func TestDemoPurgeNamesBlockers(t *testing.T) {
+	t.Parallel()
+	db := testdb.New(t)
+	ctx := context.Background()
+	realDept := mustDept(t, db, "正式部", 0)
+	admin := custActor(t, db, mustEmp(t, db, "realadmin", crm.RoleAdmin, realDept))
+	realRep := mustEmp(t, db, "realrep", crm.RoleSalesRep, realDept)
+	if err := db.SeedDemo(ctx, testHash(t)); err != nil {
+		t.Fatal(err)
+	}
+	all := demoRows(t, db)
+	var demoRep, demoDept, demoCustomer int64
+	var demoCustomerName string
+	if err := db.Pool.QueryRow(ctx, `SELECT id, department_id FROM employees WHERE username = 'rep1' AND is_demo`).Scan(&demoRep, &demoDept); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Pool.QueryRow(ctx, `SELECT id, name FROM customers WHERE is_demo ORDER BY id LIMIT 1`).Scan(&demoCustomer, &demoCustomerName); err != nil {
+		t.Fatal(err)
+	}
+	cust, err := db.CreateCustomer(ctx, admin, crm.CustomerInput{Name: "正式客户甲"}, postgres.NewOwner{OwnerID: demoRep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var product int64
+	if err := db.Pool.QueryRow(ctx, `INSERT INTO products (sku, name, list_price) VALUES ('REAL-1', '正式产品', 10) RETURNING id`).Scan(&product); err != nil {
+		t.Fatal(err)
+	}
+	order, err := db.CreateOrder(ctx, admin, crm.OrderInput{CustomerID: demoCustomer, Lines: []crm.Line{{ProductID: product,
+		UnitPrice: decimal.NewFromInt(10), Discount: decimal.NewFromInt(1), Quantity: decimal.NewFromInt(1)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var number string
+	if err := db.Pool.QueryRow(ctx, `SELECT number FROM orders WHERE id = $1`, order).Scan(&number); err != nil {
+		t.Fatal(err)
+	}
+
+	_, err = db.PurgeDemo(ctx, admin.ID)
+	wantCode(t, err, crm.ECONFLICT, "error.demo_in_use_records")
+	var inUse *postgres.DemoInUseError
+	if !errors.As(err, &inUse) || inUse.Total != 2 || len(inUse.Blockers) != 2 {
+		t.Fatalf("refusal %+v", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, `"正式客户甲"`) || !strings.Contains(msg, "owner_id → employee") { // crm demo purge prints it
+		t.Fatalf("message %q", msg)
+	}
+	byKind := map[string]postgres.DemoBlocker{}
+	for _, b := range inUse.Blockers {
+		byKind[b.Kind] = b
+	}
+	c := byKind["customer"]
+	if c.ID != cust || c.Name != "正式客户甲" {
+		t.Fatalf("customer blocker %+v", c)
+	}
+	refs := map[string]postgres.DemoRef{}
+	for _, r := range c.Refs {
+		refs[r.Column] = r
+	}
+	if r := refs["owner_id"]; r.DemoKind != "employee" || r.DemoID != demoRep || r.DemoName != "赵敏 (rep1)" {
+		t.Fatalf("owner ref %+v", r)
+	}
+	if r := refs["department_id"]; r.DemoKind != "department" || r.DemoID != demoDept || r.DemoName != "销售一部" {
+		t.Fatalf("department ref %+v", r)
+	}
+	o := byKind["order"]
+	if o.ID != order || o.Name != number {
+		t.Fatalf("order blocker %+v", o)
+	}
+	found := false
+	for _, r := range o.Refs {
+		found = found || (r.Column == "customer_id" && r.DemoKind == "customer" && r.DemoID == demoCustomer && r.DemoName == demoCustomerName)
+	}
+	if !found {
+		t.Fatalf("order refs %+v", o.Refs)
+	}
+	if demoRows(t, db) != all || countRows(t, db, `SELECT count(*) FROM customers WHERE name = '正式客户甲'`) != 1 {
+		t.Fatal("a refused purge removed rows")
+	}
+
+	// Many: the first MaxDemoBlockers are listed, all are counted.
+	for i := range postgres.MaxDemoBlockers + 1 {
+		if _, err := db.CreateLead(ctx, admin, crm.LeadInput{Name: fmt.Sprintf("正式线索%d", i), Status: crm.LeadNew},
+			postgres.NewOwner{OwnerID: demoRep}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = db.PurgeDemo(ctx, admin.ID)
+	if !errors.As(err, &inUse) || inUse.Total != postgres.MaxDemoBlockers+3 || len(inUse.Blockers) != postgres.MaxDemoBlockers {
+		t.Fatalf("refusal with many: %v", err)
+	}
+
+	// A demo employee's entry in a real record's history does not refuse
+	// the purge: it stays, without its actor.
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO history (resource, record_id, actor_id, action) VALUES ('customer', $1, $2, 'update')`,
+		cust, demoRep); err != nil {
+		t.Fatal(err)
+	}
+
+	// Reassigned and deleted: the purge runs.
+	if err := db.AssignCustomer(ctx, admin, cust, realRep); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.DeleteOrder(ctx, admin, order); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Pool.Exec(ctx, `DELETE FROM leads WHERE NOT is_demo`); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := db.PurgeDemo(ctx, admin.ID); err != nil || int(n) != all {
+		t.Fatalf("PurgeDemo = %d, %v; want %d", n, err, all)
+	}
+	if n := countRows(t, db, fmt.Sprintf(`SELECT count(*) FROM history WHERE resource = 'customer' AND record_id = %d AND actor_id IS NULL`, cust)); n != 1 {
+		t.Fatalf("%d actorless entries in the real customer's history, want 1", n)
+	}
+}
+
+// TestDemoRefsCoverForeignKeys: every foreign key into a table holding
+// demo rows that neither cascades nor sets null is one PurgeDemo names
+// blockers for (demoRefs) — a new one fails here until it is listed.
+func TestDemoRefsCoverForeignKeys(t *testing.T) {
+	t.Parallel()
+	db := testdb.New(t)
+	rows, err := db.Pool.Query(context.Background(), `
+		SELECT c.conrelid::regclass::text, a.attname, c.confrelid::regclass::text
+		FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+		WHERE c.contype = 'f' AND c.confdeltype IN ('a', 'r') AND c.confrelid::regclass::text = ANY($1)`, postgres.DemoTables())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	known := postgres.DemoRefKeys()
+	n := 0
+	for rows.Next() {
+		var table, column, to string
+		if err := rows.Scan(&table, &column, &to); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if !known[table+"."+column+"→"+to] {
+			t.Errorf("%s.%s → %s is not in demoRefs", table, column, to)
+		}
+	}
+	if n < 60 {
+		t.Fatalf("only %d foreign keys found", n)
+	}
+	kinds, columns := postgres.DemoLabels()
+	for _, k := range kinds {
+		if !i18n.Has("demo.kind." + k) {
+			t.Errorf("no label demo.kind.%s", k)
+		}
+	}
+	for _, c := range columns {
+		if !i18n.Has("demo.ref." + c) {
+			t.Errorf("no label demo.ref.%s", c)
+		}
 	}
 }

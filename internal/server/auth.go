@@ -168,8 +168,9 @@ func (s *Server) handleProfileUpdate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	in := crm.ProfileInput{Name: r.PostFormValue("name"), Email: r.PostFormValue("email"),
-		Phone: r.PostFormValue("phone"), Locale: string(i18n.Parse(r.PostFormValue("locale")))}
+	f := editForm(r, fields("name", p.Name, "email", p.Email, "phone", p.Phone, "locale", p.Locale))
+	in := crm.ProfileInput{Name: f.text("name"), Email: f.text("email"), Phone: f.text("phone"),
+		Locale: string(i18n.Parse(f.text("locale")))}
 	err = in.Validate()
 	p.Name, p.Email, p.Phone, p.Locale = in.Name, in.Email, in.Phone, in.Locale
 	if err != nil {

@@ -175,8 +175,7 @@ func (s *Server) handleCampaignNew(w http.ResponseWriter, r *http.Request) {
 
 // campaignInput reads the posted form: the typed input for the domain, the
 // values as typed for a re-render, and every problem found on the way.
-func campaignInput(r *http.Request) (crm.CampaignInput, views.CampaignFormValues, error) {
-	f := newForm(r)
+func campaignInput(f *form) (crm.CampaignInput, views.CampaignFormValues, error) {
 	in := crm.CampaignInput{Name: f.text("name"), TypeID: f.id("type_id"), Status: crm.CampaignStatus(f.text("status")),
 		StartDate: f.date("start_date"), EndDate: f.date("end_date"), Budget: f.money("budget"),
 		ActualCost: f.money("actual_cost"), Description: f.text("description"), OwnerID: f.id("owner_id")}
@@ -204,7 +203,7 @@ func (s *Server) handleCampaignCreate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, crm.ErrForbidden)
 		return
 	}
-	in, values, err := campaignInput(r)
+	in, values, err := campaignInput(newForm(r))
 	var id int64
 	if err == nil {
 		id, err = s.db.CreateCampaign(ctx, a, in)
@@ -249,7 +248,10 @@ func (s *Server) handleCampaignUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	a := webctx.Actor(ctx)
-	in, values, err := campaignInput(r)
+	v := views.CampaignValues(c)
+	in, values, err := campaignInput(editForm(r, fields("name", v.Name, "type_id", v.TypeID, "status", v.Status,
+		"start_date", v.StartDate, "end_date", v.EndDate, "budget", v.Budget, "actual_cost", v.ActualCost,
+		"description", v.Description, "owner_id", fieldID(c.OwnerID))))
 	if err == nil {
 		err = s.db.UpdateCampaign(ctx, a, c.ID, in)
 	}

@@ -212,7 +212,8 @@ func (s *Server) handleContactUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	_ = r.ParseForm()
 	r.PostForm.Set("customer_id", strconv.FormatInt(c.CustomerID, 10)) // a contact stays with its customer
-	in, err := contactInput(newForm(r))
+	in, err := contactInput(editForm(r, fields("name", c.Name, "title", c.Title, "phone", c.Phone, "email", c.Email,
+		"notes", c.Notes)))
 	if err == nil {
 		err = s.db.UpdateContact(r.Context(), a, c.ID, in)
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 
@@ -57,6 +58,10 @@ func (s *Server) handleCustomers(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if p.Choices.Campaigns, err = s.filterCampaigns(r, f.CampaignID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if p.Owners, err = s.db.ActiveEmployees(ctx); err != nil {
 		s.fail(w, r, err)
 		return
@@ -92,8 +97,8 @@ func customerFilter(r *http.Request, a crm.Actor) (postgres.CustomerFilter, []cr
 	return f, tabs
 }
 
-// customerChoices loads the value lists and campaigns of the customer
-// filters and form.
+// customerChoices loads the value lists of the customer filters and form
+// (the campaigns are the list's or the form's own).
 func (s *Server) customerChoices(r *http.Request) (views.CustomerChoices, error) {
 	var c views.CustomerChoices
 	opts, err := s.db.AllOptions(r.Context())
@@ -101,22 +106,46 @@ func (s *Server) customerChoices(r *http.Request) (views.CustomerChoices, error)
 		return c, err
 	}
 	c.Levels, c.Industries, c.Sources = opts[crm.OptCustomerLevel], opts[crm.OptIndustry], opts[crm.OptSource]
-	c.Campaigns, err = s.db.CampaignChoices(r.Context(), webctx.Actor(r.Context()))
-	return c, err
+	return c, nil
 }
 
-// renderCustomerForm renders the create/edit form with its pickers. current
-// is the customer being edited: its campaign stays offered even when the
-// actor may not view that campaign (it keeps it by not changing it).
+// filterCampaigns lists the campaigns a lead or customer list filters by:
+// those the actor may view (keeping the one filtered by) and every
+// campaign in progress, which anyone recording leads and customers picks
+// from.
+func (s *Server) filterCampaigns(r *http.Request, keep int64) ([]postgres.Choice, error) {
+	visible, err := s.db.CampaignChoices(r.Context(), webctx.Actor(r.Context()), keep)
+	if err != nil {
+		return nil, err
+	}
+	active, err := s.db.ActiveCampaignChoices(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range active {
+		if !slices.ContainsFunc(visible, func(v postgres.Choice) bool { return v.ID == c.ID }) {
+			visible = append(visible, c)
+		}
+	}
+	return visible, nil
+}
+
+// renderCustomerForm renders the create/edit form with its pickers. The
+// campaigns offered are those in progress, whatever the actor may view,
+// and for an edit (current) the customer's own, however it ended.
 func (s *Server) renderCustomerForm(w http.ResponseWriter, r *http.Request, status int, p views.CustomerFormProps, current *crm.Customer) {
 	var err error
 	if p.Choices, err = s.customerChoices(r); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if current != nil && current.CampaignID != 0 && !slices.ContainsFunc(p.Choices.Campaigns,
-		func(c postgres.Choice) bool { return c.ID == current.CampaignID }) {
-		p.Choices.Campaigns = append(p.Choices.Campaigns, postgres.Choice{ID: current.CampaignID, Name: current.CampaignName})
+	var keep int64
+	if current != nil {
+		keep = current.CampaignID
+	}
+	if p.Choices.Campaigns, err = s.db.ActiveCampaignChoices(r.Context(), keep); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	if p.ID == 0 {
 		if p.Owners, err = s.ownerChoices(r.Context(), webctx.Actor(r.Context()), crm.ResCustomer); err != nil {
@@ -134,6 +163,13 @@ func (s *Server) handleCustomerNew(w http.ResponseWriter, r *http.Request) {
 	}
 	s.renderCustomerForm(w, r, http.StatusOK, views.CustomerFormProps{Input: crm.CustomerInput{
 		CampaignID: queryID(r, "campaign")}}, nil)
+}
+
+// customerFields are a customer's stored values as its form's fields.
+func customerFields(c crm.Customer) url.Values {
+	return fields("name", c.Name, "level_id", fieldID(c.LevelID), "industry_id", fieldID(c.IndustryID),
+		"source_id", fieldID(c.SourceID), "campaign_id", fieldID(c.CampaignID), "phone", c.Phone,
+		"address", c.Address, "notes", c.Notes)
 }
 
 func customerInput(f *form) (crm.CustomerInput, error) {
@@ -335,7 +371,7 @@ func (s *Server) handleCustomerUpdate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, crm.ErrForbidden)
 		return
 	}
-	in, err := customerInput(newForm(r))
+	in, err := customerInput(editForm(r, customerFields(c)))
 	if err == nil {
 		err = s.db.UpdateCustomer(r.Context(), a, c.ID, in)
 	}

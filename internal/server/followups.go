@@ -190,7 +190,8 @@ func (s *Server) handleFollowUpUpdate(w http.ResponseWriter, r *http.Request) {
 	} else {
 		r.PostForm.Set("customer_id", strconv.FormatInt(fu.CustomerID, 10))
 	}
-	in, err := followUpInput(newForm(r))
+	in, err := followUpInput(editForm(r, fields("method_id", fieldID(fu.MethodID), "content", fu.Content,
+		"followed_at", fieldMoment(&fu.FollowedAt), "next_at", fieldMoment(fu.NextAt))))
 	if err == nil {
 		err = s.db.UpdateFollowUp(r.Context(), a, fu.ID, in)
 	}

@@ -441,7 +441,7 @@ func (h *importHandlers) handleImportCommit(w http.ResponseWriter, r *http.Reque
 	var fe *xlsx.FileError
 	switch {
 	case errors.As(err, &fe):
-		h.flashText(r, "error", fe.Message(webctx.Locale(ctx)))
+		h.s.putFlash(ctx, storedFlash{Kind: "error", Key: fe.Key, Args: toFlashArgs(fe.Args), ArgsEN: toFlashArgs(fe.ArgsEN)})
 	case errors.Is(err, xlsx.ErrBusy):
 		h.busy(w, r)
 		return
@@ -458,12 +458,6 @@ func (h *importHandlers) handleImportCommit(w http.ResponseWriter, r *http.Reque
 		h.s.flash(r, "ok", "import.committed", c.New, c.Update, c.Skip)
 	}
 	h.s.redirect(w, r, jobURL(id))
-}
-
-// flashText stores an already translated one-time message.
-func (h *importHandlers) flashText(r *http.Request, kind, msg string) {
-	h.s.sessions.Put(r.Context(), sessFlash, msg)
-	h.s.sessions.Put(r.Context(), sessKind, kind)
 }
 
 // handleImportErrors downloads the job's uploaded sheet with an 错误原因

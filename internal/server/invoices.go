@@ -112,8 +112,7 @@ func (s *Server) handleInvoiceNew(w http.ResponseWriter, r *http.Request) {
 }
 
 // invoiceInput reads the posted form (see paymentInput).
-func invoiceInput(r *http.Request, orderID int64) (crm.InvoiceInput, views.InvoiceFormValues, error) {
-	f := newForm(r)
+func invoiceInput(f *form, orderID int64) (crm.InvoiceInput, views.InvoiceFormValues, error) {
 	if orderID == 0 {
 		orderID = f.id("order_id")
 	}
@@ -134,7 +133,7 @@ func (s *Server) handleInvoiceCreate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, crm.ErrForbidden)
 		return
 	}
-	in, values, err := invoiceInput(r, 0)
+	in, values, err := invoiceInput(newForm(r), 0)
 	var id int64
 	if err == nil {
 		id, err = s.db.CreateInvoice(ctx, a, in)
@@ -241,7 +240,9 @@ func (s *Server) handleInvoiceUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	in, values, err := invoiceInput(r, v.OrderID)
+	iv := views.InvoiceValues(v)
+	in, values, err := invoiceInput(editForm(r, fields("order_id", iv.OrderID, "amount", iv.Amount,
+		"invoice_no", iv.InvoiceNo, "invoice_type", iv.InvoiceType, "issued_on", iv.IssuedOn, "notes", iv.Notes)), v.OrderID)
 	if err == nil {
 		err = s.db.UpdateInvoice(ctx, webctx.Actor(ctx), v.ID, in)
 	}

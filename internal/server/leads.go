@@ -2,7 +2,7 @@ package server
 
 import (
 	"net/http"
-	"slices"
+	"net/url"
 	"strconv"
 
 	"github.com/go-chi/chi/v5"
@@ -48,7 +48,11 @@ func (s *Server) handleLeads(w http.ResponseWriter, r *http.Request) {
 		p.CanRelease = p.CanRelease || ra.Release
 		p.CanAssign = p.CanAssign || crm.CanDo(a, crm.ActAssign, rec)
 	}
-	if err := s.leadChoices(r, &p.Sources, &p.Campaigns, f.CampaignID); err != nil {
+	if p.Sources, err = s.db.Options(ctx, crm.OptSource); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if p.Campaigns, err = s.filterCampaigns(r, f.CampaignID); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -83,24 +87,18 @@ func leadFilter(r *http.Request, a crm.Actor) (postgres.LeadFilter, []crm.ListTa
 	return f, tabs
 }
 
-// leadChoices loads the source and campaign pickers (keeping the campaign
-// already chosen, however old).
-func (s *Server) leadChoices(r *http.Request, sources *[]crm.Option, campaigns *[]postgres.Choice, keep int64) error {
-	var err error
-	if *sources, err = s.db.Options(r.Context(), crm.OptSource); err != nil {
-		return err
-	}
-	*campaigns, err = s.db.CampaignChoices(r.Context(), webctx.Actor(r.Context()), keep)
-	return err
-}
-
+// renderLeadForm renders the create/edit form with its pickers. The
+// campaigns offered are those in progress, whatever the actor may view,
+// and for an edit the lead's own (p.Kept), however it ended.
 func (s *Server) renderLeadForm(w http.ResponseWriter, r *http.Request, status int, p views.LeadFormProps) {
-	if err := s.leadChoices(r, &p.Sources, &p.Campaigns, p.Input.CampaignID); err != nil {
+	var err error
+	if p.Sources, err = s.db.Options(r.Context(), crm.OptSource); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if p.Kept.ID != 0 && !slices.ContainsFunc(p.Campaigns, func(c postgres.Choice) bool { return c.ID == p.Kept.ID }) {
-		p.Campaigns = append(p.Campaigns, p.Kept)
+	if p.Campaigns, err = s.db.ActiveCampaignChoices(r.Context(), p.Kept.ID); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	if p.ID == 0 {
 		owners, err := s.ownerChoices(r.Context(), webctx.Actor(r.Context()), crm.ResLead)
@@ -120,6 +118,13 @@ func (s *Server) handleLeadNew(w http.ResponseWriter, r *http.Request) {
 	}
 	s.renderLeadForm(w, r, http.StatusOK, views.LeadFormProps{Input: crm.LeadInput{Status: crm.LeadNew,
 		CampaignID: queryID(r, "campaign")}})
+}
+
+// leadFields are a lead's stored values as its form's fields.
+func leadFields(l crm.Lead) url.Values {
+	return fields("name", l.Name, "company", l.Company, "title", l.Title, "phone", l.Phone, "email", l.Email,
+		"source_id", fieldID(l.SourceID), "campaign_id", fieldID(l.CampaignID), "status", string(l.Status),
+		"notes", l.Notes, "next_follow_up_at", fieldMoment(l.NextFollowUpAt))
 }
 
 func leadInput(f *form) (crm.LeadInput, error) {
@@ -256,7 +261,7 @@ func (s *Server) handleLeadUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_ = r.ParseForm()
-	f := newForm(r)
+	f := editForm(r, leadFields(l))
 	if l.Status == crm.LeadConverted {
 		r.PostForm.Set("status", string(crm.LeadFollowing)) // kept converted by storage
 	}

@@ -198,8 +198,7 @@ func (s *Server) handleOpportunityNew(w http.ResponseWriter, r *http.Request) {
 // the values as typed for a re-render, and every problem found on the way.
 // customerID, when not 0, is the opportunity's customer (an edit: the form
 // does not carry it, and it never changes).
-func opportunityInput(r *http.Request, customerID int64) (crm.OpportunityInput, views.OpportunityFormValues, error) {
-	f := newForm(r)
+func opportunityInput(f *form, customerID int64) (crm.OpportunityInput, views.OpportunityFormValues, error) {
 	in := crm.OpportunityInput{Name: f.text("name"), CustomerID: customerID, Stage: crm.OppStage(f.text("stage")),
 		ExpectedAmount: f.money("expected_amount"), ExpectedClose: f.date("expected_close"), Notes: f.text("notes")}
 	if customerID == 0 {
@@ -225,7 +224,7 @@ func (s *Server) handleOpportunityCreate(w http.ResponseWriter, r *http.Request)
 		s.fail(w, r, crm.ErrForbidden)
 		return
 	}
-	in, values, err := opportunityInput(r, 0)
+	in, values, err := opportunityInput(newForm(r), 0)
 	var id int64
 	if err == nil {
 		id, err = s.db.CreateOpportunity(ctx, a, in)
@@ -347,7 +346,9 @@ func (s *Server) handleOpportunityUpdate(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	ctx := r.Context()
-	in, values, err := opportunityInput(r, o.CustomerID)
+	v := views.OpportunityValues(o)
+	in, values, err := opportunityInput(editForm(r, fields("name", v.Name, "stage", v.Stage,
+		"expected_amount", v.ExpectedAmount, "expected_close", v.ExpectedClose, "notes", v.Notes)), o.CustomerID)
 	if err == nil {
 		err = s.db.UpdateOpportunity(ctx, webctx.Actor(ctx), o.ID, in)
 	}
@@ -412,7 +413,7 @@ func (s *Server) handleOpportunityStage(w http.ResponseWriter, r *http.Request) 
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	s.flash(r, "ok", "opportunity.stage_changed", o.Name, webctx.T(ctx, "opportunity.stage."+string(stage)))
+	s.flash(r, "ok", "opportunity.stage_changed", o.Name, msgKey("opportunity.stage."+string(stage)))
 	s.redirect(w, r, backOr(r, opportunityPath(o.ID)))
 }
 

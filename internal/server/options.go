@@ -54,9 +54,9 @@ const (
 // optionNames reads and checks a value's names: the Chinese name is
 // required, the English one optional (pages in English fall back to the
 // Chinese name).
-func optionNames(r *http.Request) (name, nameEn string, err error) {
+func optionNames(f *form) (name, nameEn string, err error) {
 	var v crm.Invalid
-	name, nameEn = crm.CleanText(r.PostFormValue("name")), crm.CleanText(r.PostFormValue("name_en"))
+	name, nameEn = crm.CleanText(f.text("name")), crm.CleanText(f.text("name_en"))
 	switch {
 	case name == "":
 		v.Add("name", "error.required")
@@ -92,7 +92,7 @@ func (s *Server) handleOptionAdd(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, &crm.Error{Code: crm.EINVALID, Message: "error.choose", Fields: map[string]string{"kind": "error.choose"}})
 		return
 	}
-	name, nameEn, err := optionNames(r)
+	name, nameEn, err := optionNames(newForm(r))
 	if err == nil {
 		_, err = s.db.AddOption(r.Context(), kind, name, nameEn, false)
 	}
@@ -122,7 +122,7 @@ func (s *Server) handleOptionRename(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	name, nameEn, err := optionNames(r)
+	name, nameEn, err := optionNames(editForm(r, fields("name", o.Name, "name_en", o.NameEn)))
 	if err == nil {
 		err = s.db.RenameOption(r.Context(), o.ID, name, nameEn)
 	}

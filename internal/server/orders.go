@@ -141,8 +141,7 @@ func (s *Server) renderOrderForm(w http.ResponseWriter, r *http.Request, status 
 
 // orderForm reads a posted order form: the input (lines included), the line
 // editor as posted with the editor's op, and every problem found.
-func (s *Server) orderForm(r *http.Request) (crm.OrderInput, views.LineEditorProps, string, error) {
-	f := newForm(r)
+func (s *Server) orderForm(r *http.Request, f *form) (crm.OrderInput, views.LineEditorProps, string, error) {
 	ed, lines, op, err := s.lineEditor(r, f)
 	if err != nil {
 		return crm.OrderInput{}, ed, op, err
@@ -161,7 +160,7 @@ func (s *Server) handleOrderCreate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, crm.ErrForbidden)
 		return
 	}
-	in, ed, op, err := s.orderForm(r)
+	in, ed, op, err := s.orderForm(r, newForm(r))
 	if err != nil && crm.FieldErrors(err) == nil {
 		s.fail(w, r, err)
 		return
@@ -299,7 +298,8 @@ func (s *Server) handleOrderUpdate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	in, ed, op, err := s.orderForm(r)
+	in, ed, op, err := s.orderForm(r, editForm(r, fields("opportunity_id", fieldID(o.OpportunityID),
+		"sign_date", fieldDay(o.SignDate), "notes", o.Notes)))
 	if err != nil && crm.FieldErrors(err) == nil {
 		s.fail(w, r, err)
 		return

@@ -568,3 +568,29 @@ func TestOrderNumbers(t *testing.T) {
 		}
 	}
 }
+
+// TestOrderApprovalWinsOpportunityOverHTTP: the approver approves an order
+// made for an opportunity in 谈判审核; the opportunity's page then shows
+// 赢单, and its history the change by the approver.
+func TestOrderApprovalWinsOpportunityOverHTTP(t *testing.T) {
+	w := newOrdWorld(t)
+	c := w.customer("rep1", "ord机会客户")
+	opp, err := w.DB.CreateOpportunity(context.Background(), w.actor("rep1"), crm.OpportunityInput{Name: "ord大单机会",
+		CustomerID: c, Stage: crm.StageNegotiation})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := w.DB.CreateOrder(context.Background(), w.actor("rep1"), crm.OrderInput{CustomerID: c, OpportunityID: opp,
+		Lines: []crm.Line{w.line("ORD-A", "100", "1", "1")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.clients["rep1"].post(ordPath(id, "/submit"), form()).wantStatus(303)
+	w.clients["mgr1"].post(ordPath(id, "/approve"), form("comment", "同意")).wantStatus(303)
+	p := w.clients["rep1"].get(fmtPath("/opportunities/%d", opp)).wantStatus(200)
+	p.wantText(tid("opportunity-stage"), "赢单")
+	p.wantText(tid("history"), "测试mgr1").wantText(tid("history"), "谈判审核").wantText(tid("history"), "赢单")
+	if got := strings.Join(w.historyActions(crm.ResOpportunity, opp), ","); got != "create,deal" {
+		t.Errorf("opportunity history %s", got)
+	}
+}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -28,7 +29,11 @@ func pathID(r *http.Request) (int64, error) {
 
 // formID parses an optional id field; bad input is reported on the field.
 func formID(r *http.Request, field string, v *crm.Invalid) int64 {
-	s := r.PostFormValue(field)
+	return parseFormID(r.PostFormValue(field), field, v)
+}
+
+// parseFormID parses the value s of an optional id field.
+func parseFormID(s, field string, v *crm.Invalid) int64 {
 	if s == "" {
 		return 0
 	}
@@ -86,14 +91,9 @@ func (s *Server) handleDepartmentNew(w http.ResponseWriter, r *http.Request) {
 	s.renderDepartmentForm(w, r, http.StatusOK, p)
 }
 
-func departmentInput(r *http.Request) (crm.DepartmentInput, error) {
-	var v crm.Invalid
-	in := crm.DepartmentInput{Name: r.PostFormValue("name"), ParentID: formID(r, "parent_id", &v), HeadID: formID(r, "head_id", &v)}
-	err := in.Validate()
-	for f, k := range crm.FieldErrors(err) {
-		v.Add(f, k)
-	}
-	return in, v.Err()
+func departmentInput(f *form) (crm.DepartmentInput, error) {
+	in := crm.DepartmentInput{Name: f.text("name"), ParentID: f.id("parent_id"), HeadID: f.id("head_id")}
+	return in, f.err(in.Validate())
 }
 
 // departmentFailure re-renders the form for bad input and a refused delete.
@@ -119,7 +119,7 @@ func (s *Server) departmentFailure(w http.ResponseWriter, r *http.Request, p vie
 }
 
 func (s *Server) handleDepartmentCreate(w http.ResponseWriter, r *http.Request) {
-	in, err := departmentInput(r)
+	in, err := departmentInput(newForm(r))
 	if err == nil {
 		_, err = s.db.CreateDepartment(r.Context(), in, false)
 	}
@@ -152,11 +152,12 @@ func (s *Server) handleDepartmentUpdate(w http.ResponseWriter, r *http.Request) 
 		s.fail(w, r, err)
 		return
 	}
-	if _, err := s.db.DepartmentByID(r.Context(), id); err != nil {
+	d, err := s.db.DepartmentByID(r.Context(), id)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	in, err := departmentInput(r)
+	in, err := departmentInput(editForm(r, fields("name", d.Name, "parent_id", fieldID(d.ParentID), "head_id", fieldID(d.HeadID))))
 	if err == nil {
 		err = s.db.UpdateDepartment(r.Context(), id, in)
 	}
@@ -242,20 +243,15 @@ func (s *Server) handleEmployeeNew(w http.ResponseWriter, r *http.Request) {
 	s.renderEmployeeForm(w, r, http.StatusOK, p)
 }
 
-func employeeInput(r *http.Request, creating bool) (crm.EmployeeInput, error) {
-	var v crm.Invalid
-	in := crm.EmployeeInput{Username: r.PostFormValue("username"), Name: r.PostFormValue("name"),
-		Email: r.PostFormValue("email"), Phone: r.PostFormValue("phone"), Role: crm.Role(r.PostFormValue("role")),
-		DepartmentID: formID(r, "department_id", &v), Password: r.PostFormValue("password")}
-	err := in.Validate(creating)
-	for f, k := range crm.FieldErrors(err) {
-		v.Add(f, k)
-	}
-	return in, v.Err()
+func employeeInput(f *form, creating bool) (crm.EmployeeInput, error) {
+	in := crm.EmployeeInput{Username: f.text("username"), Name: f.text("name"),
+		Email: f.text("email"), Phone: f.text("phone"), Role: crm.Role(f.text("role")),
+		DepartmentID: f.id("department_id"), Password: f.r.PostFormValue("password")}
+	return in, f.err(in.Validate(creating))
 }
 
 func (s *Server) handleEmployeeCreate(w http.ResponseWriter, r *http.Request) {
-	in, err := employeeInput(r, true)
+	in, err := employeeInput(newForm(r), true)
 	mustChange := r.PostFormValue("must_change") != ""
 	var id int64
 	if err == nil {
@@ -311,7 +307,8 @@ func (s *Server) handleEmployeeUpdate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	in, err := employeeInput(r, false)
+	in, err := employeeInput(editForm(r, fields("username", e.Username, "name", e.Name, "email", e.Email,
+		"phone", e.Phone, "role", string(e.Role), "department_id", fieldID(e.DepartmentID))), false)
 	if err == nil {
 		err = s.db.UpdateEmployee(r.Context(), e.ID, in)
 	}
@@ -390,6 +387,12 @@ func (s *Server) handleEmployeePassword(w http.ResponseWriter, r *http.Request) 
 }
 
 func (s *Server) handleDemo(w http.ResponseWriter, r *http.Request) {
+	s.renderDemo(w, r, http.StatusOK, nil)
+}
+
+// renderDemo renders the demo-data page; inUse, when set, is a refused
+// purge's list of the real records that point at demo rows.
+func (s *Server) renderDemo(w http.ResponseWriter, r *http.Request, status int, inUse *postgres.DemoInUseError) {
 	counts, err := s.db.DemoCounts(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
@@ -399,10 +402,15 @@ func (s *Server) handleDemo(w http.ResponseWriter, r *http.Request) {
 	for _, c := range counts {
 		p.Counts = append(p.Counts, views.DemoCount{Table: c.Label, Rows: c.Rows})
 	}
-	s.render(w, r, http.StatusOK, views.Demo(p))
+	if inUse != nil {
+		p.InUse, p.InUseTotal = inUse.Blockers, inUse.Total
+	}
+	s.render(w, r, status, views.Demo(p))
 }
 
-// handleDemoPurge removes every demo row (and only those).
+// handleDemoPurge removes every demo row (and only those). While real
+// records point at demo rows it removes nothing and shows the page (409)
+// listing them, with what to do.
 func (s *Server) handleDemoPurge(w http.ResponseWriter, r *http.Request) {
 	if r.PostFormValue("confirm") != "yes" {
 		s.flash(r, "error", "demo.confirm_needed")
@@ -411,6 +419,11 @@ func (s *Server) handleDemoPurge(w http.ResponseWriter, r *http.Request) {
 	}
 	n, err := s.db.PurgeDemo(r.Context(), webctx.Actor(r.Context()).ID)
 	if err != nil {
+		var inUse *postgres.DemoInUseError
+		if errors.As(err, &inUse) { // the page lists what to fix (409)
+			s.renderDemo(w, r, http.StatusConflict, inUse)
+			return
+		}
 		if crm.ErrorCode(err) == crm.ECONFLICT {
 			e := err.(*crm.Error)
 			s.flash(r, "error", e.Message, e.Args...)

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/shopspring/decimal"
 
 	"crm/internal/crm"
 	"crm/internal/i18n"
@@ -203,6 +204,13 @@ func TestAdminDepartments(t *testing.T) {
 	c.get(fmtPath("/admin/departments/%d/edit", child)).wantStatus(http.StatusOK)
 	c.post(fmtPath("/admin/departments/%d", child), form("name", "销售1部", "parent_id", strconv.FormatInt(sales, 10))).
 		wantRedirect("/admin/departments")
+	// A field left out of the post keeps its value (the head); one posted
+	// empty is cleared.
+	if d, _ := a.DB.DepartmentByID(context.Background(), child); d.Name != "销售1部" || d.ParentID != sales || d.HeadID == 0 {
+		t.Fatalf("after edit: %+v", d)
+	}
+	c.post(fmtPath("/admin/departments/%d", child), form("name", "销售1部", "parent_id", strconv.FormatInt(sales, 10), "head_id", "")).
+		wantRedirect("/admin/departments")
 	if d, _ := a.DB.DepartmentByID(context.Background(), child); d.Name != "销售1部" || d.ParentID != sales || d.HeadID != 0 {
 		t.Fatalf("after edit: %+v", d)
 	}
@@ -290,7 +298,14 @@ func TestAdminEmployees(t *testing.T) {
 	}
 	c.post(fmtPath("/admin/employees/%d", id), form("name", "张三丰", "username", "zhangsf", "role", "sales_manager", "phone", "123")).
 		wantRedirect(fmtPath("/admin/employees/%d", id))
-	if e, _ := a.DB.EmployeeByID(ctx, id); e.Name != "张三丰" || e.Username != "zhangsf" || e.Role != crm.RoleSalesManager || e.DepartmentID != 0 || e.Phone != "123" {
+	// Left out of the post: the department and email stay.
+	if e, _ := a.DB.EmployeeByID(ctx, id); e.Name != "张三丰" || e.Username != "zhangsf" || e.Role != crm.RoleSalesManager || e.DepartmentID == 0 ||
+		e.Email != "zs@example.com" || e.Phone != "123" {
+		t.Fatalf("after edit %+v", e)
+	}
+	c.post(fmtPath("/admin/employees/%d", id), form("name", "张三丰", "username", "zhangsf", "role", "sales_manager", "department_id", "")).
+		wantRedirect(fmtPath("/admin/employees/%d", id))
+	if e, _ := a.DB.EmployeeByID(ctx, id); e.DepartmentID != 0 || e.Phone != "123" {
 		t.Fatalf("after edit %+v", e)
 	}
 	c.post(fmtPath("/admin/employees/%d", id), form("name", "张三丰", "username", "root", "role", "sales_manager")).
@@ -477,4 +492,60 @@ func TestDemoPurgeOverHTTP(t *testing.T) {
 	}
 	// The demo admin's session is over: the account is gone.
 	demoAdmin.get("/").wantRedirect("/login")
+}
+
+// TestDemoPurgeRefusalNamesRecords: a real customer owned by a demo
+// employee and a real order under a demo customer refuse the purge; the
+// page (409) names both with links and the demo rows they point at, and
+// says what to do; nothing is removed.
+func TestDemoPurgeRefusalNamesRecords(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	ctx := context.Background()
+	rootID := mustEmployee(t, a.DB, "root", crm.RoleAdmin, mustDepartment(t, a.DB, "信息部", 0))
+	if err := a.DB.SeedDemo(ctx, hashOf(t, postgres.DemoPassword)); err != nil {
+		t.Fatal(err)
+	}
+	u, err := a.DB.LoadSessionUser(ctx, rootID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	demoRep := int64(a.count(`SELECT id FROM employees WHERE username = 'rep1' AND is_demo`))
+	demoCustomer := int64(a.count(`SELECT id FROM customers WHERE is_demo ORDER BY id LIMIT 1`))
+	cust, err := a.DB.CreateCustomer(ctx, u.Actor, crm.CustomerInput{Name: "正式客户乙"}, postgres.NewOwner{OwnerID: demoRep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	product := int64(a.count(`INSERT INTO products (sku, name, list_price) VALUES ('REAL-9', '正式产品', 10) RETURNING id`))
+	order, err := a.DB.CreateOrder(ctx, u.Actor, crm.OrderInput{CustomerID: demoCustomer, Lines: []crm.Line{{ProductID: product,
+		UnitPrice: decimal.NewFromInt(10), Discount: decimal.NewFromInt(1), Quantity: decimal.NewFromInt(1)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := a.count(`SELECT count(*) FROM employees WHERE is_demo`)
+
+	root := a.loginAs("root")
+	p := root.post("/admin/demo/purge", form("confirm", "yes")).wantStatus(http.StatusConflict)
+	p.wantText(tid("demo-in-use"), i18n.T(i18n.ZH, "error.demo_in_use_records", 2))
+	p.wantText(tid("demo-in-use"), i18n.T(i18n.ZH, "demo.in_use_hint"))
+	row := p.Doc.Find(tid("demo-blocker") + `[data-kind=customer]`)
+	if href, _ := row.Find("a").Attr("href"); href != fmtPath("/customers/%d", cust) ||
+		!strings.Contains(row.Text(), "正式客户乙") || !strings.Contains(row.Text(), "负责人 → 员工 赵敏 (rep1)") {
+		t.Fatalf("customer row %q → %q", row.Text(), href)
+	}
+	row = p.Doc.Find(tid("demo-blocker") + `[data-kind=order]`)
+	if href, _ := row.Find("a").Attr("href"); href != fmtPath("/orders/%d", order) ||
+		!strings.Contains(row.Text(), "客户 → 客户") || !strings.Contains(row.Text(), fmtPath("#%d", demoCustomer)) {
+		t.Fatalf("order row %q → %q", row.Text(), href)
+	}
+	if p.has(tid("demo-in-use-more")) {
+		t.Error("two records: nothing more to count")
+	}
+	if a.count(`SELECT count(*) FROM employees WHERE is_demo`) != before || a.count(`SELECT count(*) FROM orders WHERE id = $1`, order) != 1 {
+		t.Fatal("a refused purge removed rows")
+	}
+	// In English too.
+	root.post("/locale", form("lang", "en", "next", "/admin/demo")).wantStatus(http.StatusSeeOther)
+	p = root.post("/admin/demo/purge", form("confirm", "yes")).wantStatus(http.StatusConflict)
+	p.wantText(tid("demo-in-use"), "Owner → Employee 赵敏 (rep1)")
 }

@@ -185,8 +185,7 @@ func safeBack(b string) string {
 // paymentInput reads the posted form: the typed input for the domain, the
 // values as typed for a re-render, and every problem found on the way. A
 // non-zero orderID is the order of an edited payment (its form has none).
-func paymentInput(r *http.Request, orderID int64) (crm.PaymentInput, views.PaymentFormValues, error) {
-	f := newForm(r)
+func paymentInput(f *form, orderID int64) (crm.PaymentInput, views.PaymentFormValues, error) {
 	if orderID == 0 {
 		orderID = f.id("order_id")
 	}
@@ -207,7 +206,7 @@ func (s *Server) handlePaymentCreate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, crm.ErrForbidden)
 		return
 	}
-	in, values, err := paymentInput(r, 0)
+	in, values, err := paymentInput(newForm(r), 0)
 	var id int64
 	if err == nil {
 		id, err = s.db.CreatePayment(ctx, a, in)
@@ -314,7 +313,9 @@ func (s *Server) handlePaymentUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	in, values, err := paymentInput(r, pm.OrderID)
+	v := views.PaymentValues(pm)
+	in, values, err := paymentInput(editForm(r, fields("order_id", v.OrderID, "amount", v.Amount, "paid_on", v.PaidOn,
+		"method", v.Method, "notes", v.Notes)), pm.OrderID)
 	if err == nil {
 		err = s.db.UpdatePayment(ctx, webctx.Actor(ctx), pm.ID, in)
 	}

@@ -130,8 +130,7 @@ func (s *Server) handleProductNew(w http.ResponseWriter, r *http.Request) {
 
 // productInput reads the posted form: the typed input for the domain, the
 // values as typed for a re-render, and every problem found on the way.
-func productInput(r *http.Request) (crm.ProductInput, views.ProductFormValues, error) {
-	f := newForm(r)
+func productInput(f *form) (crm.ProductInput, views.ProductFormValues, error) {
 	in := crm.ProductInput{SKU: f.text("sku"), Name: f.text("name"), Category: f.text("category"), Unit: f.text("unit"),
 		ListPrice: f.money("list_price"), Description: f.text("description")}
 	v := views.ProductFormValues{SKU: f.text("sku"), Name: f.text("name"), Category: f.text("category"),
@@ -157,7 +156,7 @@ func (s *Server) handleProductCreate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, crm.ErrForbidden)
 		return
 	}
-	in, values, err := productInput(r)
+	in, values, err := productInput(newForm(r))
 	var id int64
 	if err == nil {
 		id, err = s.db.CreateProduct(ctx, a, in)
@@ -184,7 +183,9 @@ func (s *Server) handleProductUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	in, values, err := productInput(r)
+	v := views.ProductValues(p)
+	in, values, err := productInput(editForm(r, fields("sku", v.SKU, "name", v.Name, "category", v.Category,
+		"unit", v.Unit, "list_price", v.ListPrice, "description", v.Description)))
 	if err == nil {
 		err = s.db.UpdateProduct(ctx, webctx.Actor(ctx), p.ID, in)
 	}

@@ -219,8 +219,7 @@ func (s *Server) renderQuoteForm(w http.ResponseWriter, r *http.Request, status 
 
 // quoteForm reads a posted quote form: the input (lines included), the line
 // editor as posted with the editor's op, and every problem found.
-func (s *Server) quoteForm(r *http.Request) (crm.QuoteInput, views.LineEditorProps, string, error) {
-	f := newForm(r)
+func (s *Server) quoteForm(r *http.Request, f *form) (crm.QuoteInput, views.LineEditorProps, string, error) {
 	ed, lines, op, err := s.lineEditor(r, f)
 	if err != nil {
 		return crm.QuoteInput{}, ed, op, err
@@ -251,7 +250,7 @@ func (s *Server) handleQuoteCreate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, crm.ErrForbidden)
 		return
 	}
-	in, ed, op, err := s.quoteForm(r)
+	in, ed, op, err := s.quoteForm(r, newForm(r))
 	if err != nil && crm.FieldErrors(err) == nil {
 		s.fail(w, r, err)
 		return
@@ -364,7 +363,9 @@ func (s *Server) handleQuoteUpdate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	in, ed, op, err := s.quoteForm(r)
+	in, ed, op, err := s.quoteForm(r, editForm(r, fields("opportunity_id", fieldID(q.OpportunityID),
+		"quote_date", fieldDay(&q.QuoteDate), "valid_until", fieldDay(q.ValidUntil), "status", string(q.Status),
+		"notes", q.Notes)))
 	if err != nil && crm.FieldErrors(err) == nil {
 		s.fail(w, r, err)
 		return

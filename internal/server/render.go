@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -35,26 +34,6 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
-}
-
-// popFlash takes the pending flash out of the session; requests that
-// carry no session (scs panics on those) have none.
-func (s *Server) popFlash(ctx context.Context) (msg, kind string) {
-	defer func() {
-		if recover() != nil {
-			msg, kind = "", ""
-		}
-	}()
-	if !s.sessions.Exists(ctx, sessFlash) {
-		return "", ""
-	}
-	return s.sessions.PopString(ctx, sessFlash), s.sessions.PopString(ctx, sessKind)
-}
-
-// flash stores a translated one-time message for the next page.
-func (s *Server) flash(r *http.Request, kind, key string, args ...any) {
-	s.sessions.Put(r.Context(), sessFlash, webctx.T(r.Context(), key, args...))
-	s.sessions.Put(r.Context(), sessKind, kind)
 }
 
 // redirect answers a form post with 303 See Other (htmx: HX-Redirect).

@@ -171,7 +171,7 @@ func TestExportRoundTripLeads(t *testing.T) {
 	t.Parallel()
 	o := newOrg(t)
 	ctx := context.Background()
-	camp, err := o.db.CreateCampaign(ctx, o.boss, crm.CampaignInput{Name: "线上研讨会", Status: crm.CampaignPlanned})
+	camp, err := o.db.CreateCampaign(ctx, o.boss, crm.CampaignInput{Name: "线上研讨会", Status: crm.CampaignActive})
 	if err != nil {
 		t.Fatal(err)
 	}

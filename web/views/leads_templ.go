@@ -849,8 +849,8 @@ type LeadFormProps struct {
 	ID        int64
 	Input     crm.LeadInput
 	Converted bool
-	// Kept is the edited lead's campaign, offered even when the editor may
-	// not view that campaign (they keep it by not changing it).
+	// Kept is the edited lead's campaign, offered however it ended (the
+	// picker offers the campaigns in progress).
 	Kept       postgres.Choice
 	Owner      string        // the owner choice made
 	Owners     []OwnerChoice // empty: no owner picker (the creator owns it)
