@@ -152,6 +152,8 @@ func (s *Server) crossOrigin(next http.Handler) http.Handler {
 const (
 	sessUser  = "uid"
 	sessEpoch = "epoch"
+	// sessFlash and sessKind held a translated flash in sessions written
+	// before flashes were stored as keys (flash.go); only read now.
 	sessFlash = "flash"
 	sessKind  = "flash_kind"
 )
@@ -171,8 +173,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 					s.fail(w, r, err)
 					return
 				}
-				s.sessions.Put(ctx, sessFlash, i18n.T(req.Locale, "login.session_ended"))
-				s.sessions.Put(ctx, sessKind, "info")
+				s.putFlash(ctx, storedFlash{Kind: "info", Key: "login.session_ended"})
 			case err != nil:
 				s.fail(w, r, err)
 				return
