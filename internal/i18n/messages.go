@@ -162,6 +162,8 @@ var messages = map[string][2]string{
 	"error.conflict":                 {"数据已被修改或与现有记录冲突，请刷新后重试。", "The data changed or conflicts with an existing record. Reload and try again."},
 	"error.invalid_title":            {"输入有误", "Invalid input"},
 	"error.invalid":                  {"请检查标出的字段。", "Please check the marked fields."},
+	"error.bad_request_title":        {"请求无效", "Bad request"},
+	"error.bad_text":                 {"请求中含有控制字符或无效的文字编码，未作处理。请检查输入的内容后重试。", "The request holds a control character or text that is not valid UTF-8; nothing was done. Check what you entered and try again."},
 	"error.internal_title":           {"系统错误", "Something went wrong"},
 	"error.internal":                 {"服务器出错了，请稍后再试。如果问题持续，请把下面的编号告诉管理员。", "The server failed. Try again later; if it persists, give the administrator the id below."},
 	"error.request_id":               {"请求编号：%s", "Request id: %s"},

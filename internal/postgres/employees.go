@@ -124,7 +124,7 @@ var employeeSorts = map[string]string{
 // There are hundreds of employees, not millions, so offset pages are fine.
 func (db *DB) FindEmployees(ctx context.Context, f EmployeeFilter) ([]crm.Employee, int, error) {
 	q := employeeQuery(f)
-	if f.PerPage <= 0 {
+	if f.PerPage <= 0 || f.PerPage > 200 {
 		f.PerPage = 50
 	}
 	if f.Page < 1 {
@@ -134,6 +134,11 @@ func (db *DB) FindEmployees(ctx context.Context, f EmployeeFilter) ([]crm.Employ
 	if err := db.Pool.QueryRow(ctx, `/* postgres.FindEmployees count */
 		SELECT count(*) FROM employees e LEFT JOIN departments d ON d.id = e.department_id`+q.whereSQL(), q.args.List...).Scan(&total); err != nil {
 		return nil, 0, err
+	}
+	// A page past the last shows the last: a page number from the address
+	// bar never overflows the offset.
+	if last := max(1, (total+f.PerPage-1)/f.PerPage); f.Page > last {
+		f.Page = last
 	}
 	limit, offset := q.arg(f.PerPage), q.arg((f.Page-1)*f.PerPage)
 	rows, err := db.Pool.Query(ctx, `/* postgres.FindEmployees */

@@ -175,6 +175,9 @@ func (h *importHandlers) handleImportUpload(w http.ResponseWriter, r *http.Reque
 	name, data, opts, err := readUpload(r, limit)
 	var tooBig *http.MaxBytesError
 	switch {
+	case errors.Is(err, errBadText):
+		h.s.answerBadText(w, r)
+		return
 	case errors.As(err, &tooBig) || errors.Is(err, errTooLarge):
 		h.renderIndex(w, r, http.StatusRequestEntityTooLarge, t.Name, i18n.T(l, "import.file.too_large", limit>>20))
 		return
@@ -190,7 +193,10 @@ func (h *importHandlers) handleImportUpload(w http.ResponseWriter, r *http.Reque
 	h.s.redirect(w, r, jobURL(id))
 }
 
-var errTooLarge = errors.New("upload too large")
+var (
+	errTooLarge = errors.New("upload too large")
+	errBadText  = errors.New("control character or broken UTF-8 in a form field")
+)
 
 // readUpload streams the multipart form: the file (at most limit bytes)
 // with its name, and the two choices.
@@ -217,14 +223,20 @@ func readUpload(r *http.Request, limit int64) (name string, data []byte, opts xl
 			if int64(len(data)) > limit {
 				return "", nil, opts, errTooLarge
 			}
-		case "on_error", "existing":
-			b, err := io.ReadAll(io.LimitReader(part, 64))
+		default:
+			// The form's text fields: the two choices are read, and none
+			// may hold what refuseBadText refuses in other forms.
+			b, err := io.ReadAll(io.LimitReader(part, 1<<10))
 			if err != nil {
 				return "", nil, opts, err
 			}
-			if part.FormName() == "on_error" {
+			if badText(part.FormName()) || badText(string(b)) {
+				return "", nil, opts, errBadText
+			}
+			switch part.FormName() {
+			case "on_error":
 				opts.OnError = string(b)
-			} else {
+			case "existing":
 				opts.Existing = string(b)
 			}
 		}

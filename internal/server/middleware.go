@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"crm/internal/crm"
 	"crm/internal/i18n"
@@ -33,6 +35,91 @@ func (s *Server) requestID(next http.Handler) http.Handler {
 			Locale: i18n.Negotiate("", cookieValue(r, localeCookie), r.Header.Get("Accept-Language"))}
 		next.ServeHTTP(w, r.WithContext(webctx.With(r.Context(), req)))
 	})
+}
+
+// refuseBadText answers 400 to a request whose path, query or posted form
+// holds text no form of the CRM sends: a control character other than tab
+// and line breaks (NUL above all: PostgreSQL refuses it in text), or bytes
+// that are not UTF-8. One check here, so no handler, search or filter has
+// to think of it. The form is parsed here and kept (the handlers'
+// FormValue calls read the same values), at most maxFormBytes of it; only
+// the import upload streams its multipart body itself (readUpload, which
+// refuses the same text in its fields and never checks the file's bytes).
+func (s *Server) refuseBadText(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		bad := badText(r.URL.Path)
+		if !bad && r.URL.RawQuery != "" {
+			q, err := url.ParseQuery(r.URL.RawQuery)
+			bad = err != nil || badValues(q)
+		}
+		if !bad && r.Method == http.MethodPost {
+			ct := r.Header.Get("Content-Type")
+			switch {
+			case strings.HasPrefix(ct, "application/x-www-form-urlencoded"):
+				bad = r.ParseForm() != nil || badValues(r.PostForm)
+			case strings.HasPrefix(ct, "multipart/form-data") && !streamsBody(r.URL.Path):
+				r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+				if bad = r.ParseMultipartForm(maxFormBytes) != nil; !bad {
+					bad = badValues(r.MultipartForm.Value)
+					for name := range r.MultipartForm.File {
+						bad = bad || badText(name)
+					}
+				}
+			}
+		}
+		if bad {
+			s.answerBadText(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// maxFormBytes bounds a posted form other than an upload (Go's own bound
+// for urlencoded bodies).
+const maxFormBytes = 10 << 20
+
+// streamsBody reports whether path is a route whose handler reads its
+// body as a stream: the import upload, POST /import/{table}.
+func streamsBody(path string) bool {
+	rest, ok := strings.CutPrefix(path, route.Import+"/")
+	return ok && rest != "" && !strings.Contains(rest, "/")
+}
+
+// answerBadText answers the 400 page of refuseBadText.
+func (s *Server) answerBadText(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	s.render(w, r, http.StatusBadRequest, views.ErrorPage(views.ErrorProps{Status: http.StatusBadRequest,
+		Title: webctx.T(ctx, "error.bad_request_title"), Message: webctx.T(ctx, "error.bad_text")}))
+}
+
+// badValues reports whether any name or value of v is badText.
+func badValues(v url.Values) bool {
+	for k, vs := range v {
+		if badText(k) {
+			return true
+		}
+		for _, x := range vs {
+			if badText(x) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// badText reports whether s is not UTF-8 or holds a control character
+// other than tab, line feed and carriage return (or DEL).
+func badText(s string) bool {
+	if !utf8.ValidString(s) {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f {
+			return true
+		}
+	}
+	return false
 }
 
 type statusWriter struct {

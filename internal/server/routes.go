@@ -10,12 +10,13 @@ import (
 )
 
 // routes is the whole route table. Middleware order is deliberate: request
-// id → logging → recover → security headers for everything; static files
+// id → logging → recover → security headers → refusal of control
+// characters and broken UTF-8 (400) for everything; static files
 // then skip the session; the rest loads the session, refuses cross-origin
 // form posts, and authenticates; groups then require a login and a policy.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.requestID, s.logRequests, s.recoverPanics, s.securityHeaders)
+	r.Use(s.requestID, s.logRequests, s.recoverPanics, s.securityHeaders, s.refuseBadText)
 	r.NotFound(s.saveSessions(s.authenticate(http.HandlerFunc(s.handleNotFound))).ServeHTTP)
 	r.MethodNotAllowed(s.handleMethodNotAllowed)
 
