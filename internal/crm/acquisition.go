@@ -334,7 +334,7 @@ func textField(v *Invalid, field string, s *string, req bool, max int) {
 	case req && *s == "":
 		v.Add(field, "error.required")
 	case utf8.RuneCountInString(*s) > max:
-		v.Add(field, "error.too_long")
+		v.Add(field, TooLong(max))
 	}
 }
 

@@ -6,6 +6,7 @@ package crm
 import (
 	"errors"
 	"fmt"
+	"strconv"
 )
 
 // Error codes shared by every layer. Storage translates database errors into
@@ -73,6 +74,12 @@ func (v *Invalid) Add(field, key string) {
 		v.Fields[field] = key
 	}
 }
+
+// TooLong is the field message of a text longer than max characters: the
+// catalog key error.too_long with the limit as its argument, after a "|"
+// (i18n.T formats such a key with what follows it), so every length
+// message states the field's own limit.
+func TooLong(max int) string { return "error.too_long|" + strconv.Itoa(max) }
 
 // Err returns an EINVALID error carrying the fields, or nil.
 func (v *Invalid) Err() error {

@@ -76,7 +76,7 @@ func (in *DepartmentInput) Validate() error {
 	case in.Name == "":
 		v.Add("name", "error.required")
 	case utf8.RuneCountInString(in.Name) > 100:
-		v.Add("name", "error.too_long")
+		v.Add("name", TooLong(100))
 	}
 	return v.Err()
 }
@@ -135,7 +135,7 @@ func PasswordProblem(p string) string {
 	case n < 8:
 		return "error.password_short"
 	case n > 200:
-		return "error.too_long"
+		return TooLong(200)
 	case strings.TrimSpace(p) == "":
 		return "error.password_short"
 	}
@@ -171,12 +171,12 @@ func validatePerson(v *Invalid, name, email, phone *string) {
 	case *name == "":
 		v.Add("name", "error.required")
 	case utf8.RuneCountInString(*name) > 100:
-		v.Add("name", "error.too_long")
+		v.Add("name", TooLong(100))
 	}
 	if *email != "" && (!strings.Contains(*email, "@") || len(*email) > 200) {
 		v.Add("email", "error.email_format")
 	}
 	if len(*phone) > 40 {
-		v.Add("phone", "error.too_long")
+		v.Add("phone", TooLong(40))
 	}
 }

@@ -55,11 +55,21 @@ func Negotiate(pref, cookie, acceptLanguage string) Locale {
 
 // T returns the message for key in locale l, formatted with args. A
 // missing key returns the key itself, so that it shows (a test checks
-// that every key used in the code exists).
+// that every key used in the code exists). A key may carry its arguments
+// after a "|" ("error.too_long|200"): a field message is one string that
+// still says its numbers; they come before args.
 func T(l Locale, key string, args ...any) string {
 	m, ok := messages[key]
 	if !ok {
-		return key
+		k, rest, cut := strings.Cut(key, "|")
+		if m, ok = messages[k]; !cut || !ok {
+			return key
+		}
+		var inline []any
+		for _, a := range strings.Split(rest, "|") {
+			inline = append(inline, a)
+		}
+		args = append(inline, args...)
 	}
 	s := m[0]
 	if l == EN {

@@ -90,3 +90,17 @@ func TestNegotiate(t *testing.T) {
 		t.Error("formatting")
 	}
 }
+
+// TestInlineArguments: a key may carry its arguments after "|", and a
+// length message states its limit in both languages.
+func TestInlineArguments(t *testing.T) {
+	if got := T(ZH, "error.too_long|200"); got != "内容过长（最多 200 个字符）。" {
+		t.Errorf("zh: %q", got)
+	}
+	if got := T(EN, "error.too_long|40"); got != "Too long (at most 40 characters)." {
+		t.Errorf("en: %q", got)
+	}
+	if got := T(EN, "no.such|1"); got != "no.such|1" {
+		t.Errorf("unknown key: %q", got)
+	}
+}

@@ -169,7 +169,7 @@ var messages = map[string][2]string{
 	"error.request_id":               {"请求编号：%s", "Request id: %s"},
 	"error.home":                     {"返回首页", "Back to the start page"},
 	"error.required":                 {"必填。", "Required."},
-	"error.too_long":                 {"内容过长。", "Too long."},
+	"error.too_long":                 {"内容过长（最多 %s 个字符）。", "Too long (at most %s characters)."},
 	"error.taken":                    {"已被占用，请换一个。", "Already taken; choose another."},
 	"error.in_use":                   {"该记录仍被其他数据引用，无法删除。", "Other records still refer to this one; it cannot be deleted."},
 	"error.not_exist":                {"所选项不存在。", "The chosen item does not exist."},

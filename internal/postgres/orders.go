@@ -524,7 +524,7 @@ func (db *DB) decideOrder(ctx context.Context, a crm.Actor, id int64, status crm
 	case status == crm.OrderRejected && comment == "":
 		v.Add("comment", "order.comment_required")
 	case utf8.RuneCountInString(comment) > MaxCommentLength:
-		v.Add("comment", "error.too_long")
+		v.Add("comment", crm.TooLong(MaxCommentLength))
 	}
 	if err := v.Err(); err != nil {
 		return err

@@ -61,10 +61,10 @@ func optionNames(f *form) (name, nameEn string, err error) {
 	case name == "":
 		v.Add("name", "error.required")
 	case utf8.RuneCountInString(name) > maxOptionName:
-		v.Add("name", "error.too_long")
+		v.Add("name", crm.TooLong(maxOptionName))
 	}
 	if utf8.RuneCountInString(nameEn) > maxOptionNameEn {
-		v.Add("name_en", "error.too_long")
+		v.Add("name_en", crm.TooLong(maxOptionNameEn))
 	}
 	return name, nameEn, v.Err()
 }
