@@ -81,8 +81,8 @@ func Pages(ctx context.Context, db *postgres.DB, a crm.Actor, t Terms) ([]Page, 
 	ct := tab(crm.ResCustomer)
 	pages := []Page{
 		{Name: "dashboard", Path: "/", Report: true, Load: func(ctx context.Context, db *postgres.DB) error { return dashboard(ctx, db, a) }},
-		customers("customers", "", postgres.CustomerFilter{Tab: ct, Page: postgres.Page{Page: 1}}),
-		customers("customers p500", "?page=500", postgres.CustomerFilter{Tab: ct, Page: postgres.Page{Page: 500}}),
+		customers("customers", "", postgres.CustomerFilter{Tab: ct, Page: crm.Page{Page: 1}}),
+		customers("customers p500", "?page=500", postgres.CustomerFilter{Tab: ct, Page: crm.Page{Page: 500}}),
 		customers("customers q=2字", "?q="+url.QueryEscape(t.Name2), postgres.CustomerFilter{Tab: ct, Query: t.Name2}),
 		customers("customers q=phone", "?q="+t.PhonePrefix, postgres.CustomerFilter{Tab: ct, Query: t.PhonePrefix}),
 		customers("customers by 成交金额", "?sort=deal&dir=desc", postgres.CustomerFilter{Tab: ct, Sort: "deal", Desc: true}),
@@ -96,9 +96,9 @@ func Pages(ctx context.Context, db *postgres.DB, a crm.Actor, t Terms) ([]Page, 
 
 	// The customer's page: the first customer of a's list (of 全部 when a
 	// owns none).
-	list, _, err := db.FindCustomers(ctx, a, postgres.CustomerFilter{Tab: ct, Page: postgres.Page{Page: 1, PerPage: 1}})
+	list, _, err := db.FindCustomers(ctx, a, postgres.CustomerFilter{Tab: ct, Page: crm.Page{Page: 1, PerPage: 1}})
 	if err == nil && len(list) == 0 && has(crm.ResCustomer, crm.TabAll) {
-		list, _, err = db.FindCustomers(ctx, a, postgres.CustomerFilter{Tab: crm.TabAll, Page: postgres.Page{Page: 1, PerPage: 1}})
+		list, _, err = db.FindCustomers(ctx, a, postgres.CustomerFilter{Tab: crm.TabAll, Page: crm.Page{Page: 1, PerPage: 1}})
 	}
 	if err != nil {
 		return nil, err

@@ -53,7 +53,7 @@ type CampaignFilter struct {
 	TypeID int64
 	Sort   string // created, name, status, start, end, budget, cost, leads, customers, deal
 	Desc   bool
-	Page   Page
+	Page   crm.Page
 }
 
 var campaignSorts = map[string]string{
@@ -77,7 +77,7 @@ func CampaignSortable(key string) bool {
 
 // FindCampaigns returns one page of the campaigns a may view that match f,
 // and their (capped) total. The permission condition is part of the SQL.
-func (db *DB) FindCampaigns(ctx context.Context, a crm.Actor, f CampaignFilter) ([]crm.Campaign, Total, error) {
+func (db *DB) FindCampaigns(ctx context.Context, a crm.Actor, f CampaignFilter) ([]crm.Campaign, crm.Total, error) {
 	q := campaignQuery(a, f)
 	total, err := q.count(ctx, db, "FindCampaigns", "campaigns c")
 	if err != nil {
@@ -130,7 +130,7 @@ const MaxCampaignChoices = 500
 // of the lead and customer lists, newest first: the newest MaxCampaignChoices, plus
 // those of keep (the edited record's current campaign, however old) that a
 // may view.
-func (db *DB) CampaignChoices(ctx context.Context, a crm.Actor, keep ...int64) ([]Choice, error) {
+func (db *DB) CampaignChoices(ctx context.Context, a crm.Actor, keep ...int64) ([]crm.Choice, error) {
 	var q query
 	q.scope(a, crm.ResCampaign, "c", crm.TabAll)
 	if keep == nil {
@@ -147,7 +147,7 @@ func (db *DB) CampaignChoices(ctx context.Context, a crm.Actor, keep ...int64) (
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[Choice])
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[crm.Choice])
 }
 
 // ActiveCampaignChoices lists the campaigns in progress (进行中), by name
@@ -156,7 +156,7 @@ func (db *DB) CampaignChoices(ctx context.Context, a crm.Actor, keep ...int64) (
 // view campaigns (the campaign pages keep their rules). Newest first, the
 // newest MaxCampaignChoices, plus those of keep (an edited record's
 // current campaign, which it keeps however it ended) whatever their state.
-func (db *DB) ActiveCampaignChoices(ctx context.Context, keep ...int64) ([]Choice, error) {
+func (db *DB) ActiveCampaignChoices(ctx context.Context, keep ...int64) ([]crm.Choice, error) {
 	if keep == nil {
 		keep = []int64{}
 	}
@@ -170,7 +170,7 @@ func (db *DB) ActiveCampaignChoices(ctx context.Context, keep ...int64) ([]Choic
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[Choice])
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[crm.Choice])
 }
 
 // campaignRecord loads what the policy needs about one campaign, locking

@@ -211,7 +211,7 @@ func TestCampaignPermissions(t *testing.T) {
 			t.Errorf("%s: FindCampaigns = %d rows (total %d), %v; want listed %v", c.name, len(list), total.N, err, c.listed)
 		}
 		choices, err := f.db.CampaignChoices(ctx, c.a)
-		if err != nil || slices.ContainsFunc(choices, func(ch postgres.Choice) bool { return ch.ID == id }) != c.view {
+		if err != nil || slices.ContainsFunc(choices, func(ch crm.Choice) bool { return ch.ID == id }) != c.view {
 			t.Errorf("%s: CampaignChoices = %v, %v", c.name, choices, err)
 		}
 		_, err = f.db.CreateCampaign(ctx, c.a, crm.CampaignInput{Name: "新活动 " + c.name})
@@ -362,7 +362,7 @@ func TestFindCampaignsFiltersSortsAndPages(t *testing.T) {
 	f.exec(t, `INSERT INTO leads (name, campaign_id, created_by) VALUES ('a', $1, $3), ('b', $1, $3), ('c', $1, $3), ('d', $2, $3)`,
 		ids[2], ids[0], f.mkt.ID)
 
-	names := func(fl postgres.CampaignFilter, a crm.Actor) ([]string, postgres.Total) {
+	names := func(fl postgres.CampaignFilter, a crm.Actor) ([]string, crm.Total) {
 		t.Helper()
 		cs, total, err := f.db.FindCampaigns(ctx, a, fl)
 		if err != nil {
@@ -396,9 +396,9 @@ func TestFindCampaignsFiltersSortsAndPages(t *testing.T) {
 	eq("status", got, "冬季直播", "夏季展会")
 	got, _ = names(postgres.CampaignFilter{Tab: crm.TabAll, TypeID: f.campaignType, Sort: "name"}, f.mkt)
 	eq("type, by name", got, "年会", "春季展会", "秋季直播")
-	got, _ = names(postgres.CampaignFilter{Tab: crm.TabAll, Sort: "leads", Desc: true, Page: postgres.Page{PerPage: 2}}, f.mkt)
+	got, _ = names(postgres.CampaignFilter{Tab: crm.TabAll, Sort: "leads", Desc: true, Page: crm.Page{PerPage: 2}}, f.mkt)
 	eq("by leads, page 1", got, "秋季直播", "春季展会")
-	got, total = names(postgres.CampaignFilter{Tab: crm.TabAll, Sort: "leads", Desc: true, Page: postgres.Page{Page: 3, PerPage: 2}}, f.mkt)
+	got, total = names(postgres.CampaignFilter{Tab: crm.TabAll, Sort: "leads", Desc: true, Page: crm.Page{Page: 3, PerPage: 2}}, f.mkt)
 	eq("by leads, page 3 (ties by id)", got, "夏季展会")
 	if total.N != 5 {
 		t.Fatalf("total on page 3 = %d", total.N)

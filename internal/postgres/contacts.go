@@ -46,7 +46,7 @@ type ContactFilter struct {
 	CustomerID int64
 	Sort       string // created, name
 	Desc       bool
-	Page       Page
+	Page       crm.Page
 }
 
 var contactSorts = map[string]string{
@@ -56,7 +56,7 @@ var contactSorts = map[string]string{
 
 // FindContacts returns one page of the contacts a may view that match f,
 // and their (capped) total. The permission condition is part of the SQL.
-func (db *DB) FindContacts(ctx context.Context, a crm.Actor, f ContactFilter) ([]crm.Contact, Total, error) {
+func (db *DB) FindContacts(ctx context.Context, a crm.Actor, f ContactFilter) ([]crm.Contact, crm.Total, error) {
 	q := contactQuery(a, f)
 	total, err := q.count(ctx, db, "FindContacts", "contacts ct")
 	if err != nil {

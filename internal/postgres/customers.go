@@ -55,7 +55,7 @@ type CustomerFilter struct {
 	Due          string     // "today", "overdue": the dashboard's follow-up reminders (DueCondition)
 	Sort         string     // created, name, deal, next, last
 	Desc         bool
-	Page         Page
+	Page         crm.Page
 }
 
 var customerSorts = map[string]string{
@@ -68,7 +68,7 @@ var customerSorts = map[string]string{
 
 // FindCustomers returns one page of the customers a may view that match f,
 // and their (capped) total. The permission condition is part of the SQL.
-func (db *DB) FindCustomers(ctx context.Context, a crm.Actor, f CustomerFilter) ([]crm.Customer, Total, error) {
+func (db *DB) FindCustomers(ctx context.Context, a crm.Actor, f CustomerFilter) ([]crm.Customer, crm.Total, error) {
 	q := customerQuery(a, f)
 	total, err := q.count(ctx, db, "FindCustomers", "customers c")
 	if err != nil {
@@ -401,7 +401,7 @@ func (db *DB) RemoveCollaborator(ctx context.Context, a crm.Actor, customerID, e
 
 // CustomerChoices lists up to 50 customers a may view whose name contains
 // q (all of them when q is empty), by name: the customer pickers.
-func (db *DB) CustomerChoices(ctx context.Context, a crm.Actor, q string) ([]Choice, error) {
+func (db *DB) CustomerChoices(ctx context.Context, a crm.Actor, q string) ([]crm.Choice, error) {
 	var qb query
 	qb.scope(a, crm.ResCustomer, "c", crm.TabAll)
 	qb.search("(c.name || ' ' || c.phone)", q)
@@ -410,7 +410,7 @@ func (db *DB) CustomerChoices(ctx context.Context, a crm.Actor, q string) ([]Cho
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[Choice])
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[crm.Choice])
 }
 
 // collaboratorError is an EINVALID error on the employee picker of the

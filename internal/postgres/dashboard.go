@@ -195,8 +195,8 @@ type Reminder struct {
 // Reminders is a list of due follow-ups: the counts (capped like list
 // totals) per kind, and the first few.
 type Reminders struct {
-	Leads     Total
-	Customers Total
+	Leads     crm.Total
+	Customers crm.Total
 	Items     []Reminder
 }
 
@@ -746,19 +746,19 @@ func queueReminders(b *pgx.Batch, a crm.Actor, f DashboardFilter, due string, ou
 	for _, k := range []struct {
 		res   crm.Resource
 		table string
-		out   *Total
+		out   *crm.Total
 	}{{crm.ResLead, "leads", &out.Leads}, {crm.ResCustomer, "customers", &out.Customers}} {
 		var args Args
 		b.Queue(`/* postgres.Dashboard reminders count */
-			SELECT count(*) FROM (SELECT 1 FROM `+k.table+` x WHERE `+conds(k.res, "x", &args)+` LIMIT `+strconv.Itoa(CountCap+1)+`) y`,
+			SELECT count(*) FROM (SELECT 1 FROM `+k.table+` x WHERE `+conds(k.res, "x", &args)+` LIMIT `+strconv.Itoa(crm.CountCap+1)+`) y`,
 			args.List...).QueryRow(func(r pgx.Row) error {
 			var n int
 			if err := r.Scan(&n); err != nil {
 				return err
 			}
-			*k.out = Total{N: n}
-			if n > CountCap {
-				*k.out = Total{N: CountCap, Capped: true}
+			*k.out = crm.Total{N: n}
+			if n > crm.CountCap {
+				*k.out = crm.Total{N: crm.CountCap, Capped: true}
 			}
 			return nil
 		})

@@ -194,24 +194,16 @@ func employeeOrder(f EmployeeFilter) string {
 	return order + " " + dir + " NULLS LAST, e.id " + dir
 }
 
-// EmployeeOption is an employee in a picker.
-type EmployeeOption struct {
-	ID             int64
-	Name           string
-	Username       string
-	DepartmentName string
-}
-
 // activeEmployees reads the active employees for pickers (department heads, owners).
-func activeEmployees(ctx context.Context, q querier) ([]EmployeeOption, error) {
+func activeEmployees(ctx context.Context, q querier) ([]crm.EmployeeOption, error) {
 	rows, err := q.Query(ctx, `/* postgres.ActiveEmployees */
 		SELECT e.id, e.name, e.username, coalesce(d.name, '') FROM employees e
 		LEFT JOIN departments d ON d.id = e.department_id WHERE e.active ORDER BY e.name, e.id`)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (EmployeeOption, error) {
-		var o EmployeeOption
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (crm.EmployeeOption, error) {
+		var o crm.EmployeeOption
 		err := r.Scan(&o.ID, &o.Name, &o.Username, &o.DepartmentName)
 		return o, err
 	})
@@ -354,7 +346,7 @@ func escapeLike(s string) string {
 
 // Assignees lists the active employees a may make owners (crm.CanAssignTo),
 // for the owner pickers.
-func (db *DB) Assignees(ctx context.Context, a crm.Actor) ([]EmployeeOption, error) {
+func (db *DB) Assignees(ctx context.Context, a crm.Actor) ([]crm.EmployeeOption, error) {
 	var args Args
 	cond := AssigneeScope(a, "e", &args)
 	rows, err := db.anchored().Query(ctx, `/* postgres.Assignees */
@@ -363,8 +355,8 @@ func (db *DB) Assignees(ctx context.Context, a crm.Actor) ([]EmployeeOption, err
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (EmployeeOption, error) {
-		var o EmployeeOption
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (crm.EmployeeOption, error) {
+		var o crm.EmployeeOption
 		err := r.Scan(&o.ID, &o.Name, &o.Username, &o.DepartmentName)
 		return o, err
 	})

@@ -48,7 +48,7 @@ type FollowUpFilter struct {
 	DepartmentID  int64      // the dashboard's department filter
 	Sort          string     // followed, next
 	Desc          bool
-	Page          Page
+	Page          crm.Page
 }
 
 var followUpSorts = map[string]string{
@@ -57,7 +57,7 @@ var followUpSorts = map[string]string{
 }
 
 // FindFollowUps returns one page of the follow-ups a may view.
-func (db *DB) FindFollowUps(ctx context.Context, a crm.Actor, f FollowUpFilter) ([]crm.FollowUp, Total, error) {
+func (db *DB) FindFollowUps(ctx context.Context, a crm.Actor, f FollowUpFilter) ([]crm.FollowUp, crm.Total, error) {
 	q := followUpQuery(a, f)
 	total, err := q.count(ctx, db, "FindFollowUps", "follow_ups f")
 	if err != nil {
@@ -116,7 +116,7 @@ func followUpQuery(a crm.Actor, f FollowUpFilter) *query {
 // record's page.
 func (db *DB) FollowUpsOf(ctx context.Context, a crm.Actor, leadID, customerID int64) ([]crm.FollowUp, error) {
 	out, _, err := db.FindFollowUps(ctx, a, FollowUpFilter{Tab: crm.TabAll, LeadID: leadID, CustomerID: customerID,
-		Page: Page{Page: 1, PerPage: 100}})
+		Page: crm.Page{Page: 1, PerPage: 100}})
 	return out, err
 }
 
@@ -124,7 +124,7 @@ func (db *DB) FollowUpsOf(ctx context.Context, a crm.Actor, leadID, customerID i
 // that a may view, newest first: the timeline of the opportunity's page.
 func (db *DB) OpportunityFollowUps(ctx context.Context, a crm.Actor, opportunityID int64) ([]crm.FollowUp, error) {
 	out, _, err := db.FindFollowUps(ctx, a, FollowUpFilter{Tab: crm.TabAll, OpportunityID: opportunityID,
-		Page: Page{Page: 1, PerPage: 100}})
+		Page: crm.Page{Page: 1, PerPage: 100}})
 	return out, err
 }
 

@@ -68,7 +68,7 @@ type InvoiceFilter struct {
 	To         *time.Time // issued on or before this day
 	Sort       string     // issued, amount, created, confirmed
 	Desc       bool
-	Page       Page
+	Page       crm.Page
 }
 
 var invoiceSorts = map[string]string{
@@ -87,7 +87,7 @@ func InvoiceSortable(key string) bool {
 // FindInvoices returns one page of the invoices a may view that match f,
 // and their (capped) total. The permission condition is part of the SQL;
 // marketing gets none.
-func (db *DB) FindInvoices(ctx context.Context, a crm.Actor, f InvoiceFilter) ([]crm.Invoice, Total, error) {
+func (db *DB) FindInvoices(ctx context.Context, a crm.Actor, f InvoiceFilter) ([]crm.Invoice, crm.Total, error) {
 	q := invoiceQuery(a, f)
 	total, err := q.count(ctx, db, "FindInvoices", "invoices i")
 	if err != nil {

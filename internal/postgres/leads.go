@@ -47,7 +47,7 @@ type LeadFilter struct {
 	Due          string     // "today", "overdue": the dashboard's follow-up reminders (DueCondition)
 	Sort         string     // created, name, company, status, next, deal
 	Desc         bool
-	Page         Page
+	Page         crm.Page
 }
 
 var leadSorts = map[string]string{
@@ -61,7 +61,7 @@ var leadSorts = map[string]string{
 
 // FindLeads returns one page of the leads a may view that match f, and
 // their (capped) total. The permission condition is part of the SQL.
-func (db *DB) FindLeads(ctx context.Context, a crm.Actor, f LeadFilter) ([]crm.Lead, Total, error) {
+func (db *DB) FindLeads(ctx context.Context, a crm.Actor, f LeadFilter) ([]crm.Lead, crm.Total, error) {
 	q := leadQuery(a, f)
 	total, err := q.count(ctx, db, "FindLeads", "leads l")
 	if err != nil {
@@ -394,10 +394,4 @@ func fmtTime(t *time.Time) string {
 		return ""
 	}
 	return t.Format("2006-01-02 15:04")
-}
-
-// Choice is a record offered in a picker.
-type Choice struct {
-	ID   int64
-	Name string
 }

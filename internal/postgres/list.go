@@ -11,40 +11,6 @@ import (
 	"crm/internal/crm"
 )
 
-// CountCap is where list totals stop counting: above it a list says
-// "10 000+" instead of counting millions of rows on every page view.
-const CountCap = 10000
-
-// Page is a request for one page of a list.
-type Page struct {
-	Page    int // 1-based
-	PerPage int
-}
-
-// Norm fills defaults and bounds: 20 a page by default, 100 at most, and
-// no deeper than the counted rows (offset pages stay cheap).
-func (p Page) Norm() Page {
-	if p.PerPage <= 0 {
-		p.PerPage = 20
-	}
-	if p.PerPage > 100 {
-		p.PerPage = 100
-	}
-	if p.Page < 1 {
-		p.Page = 1
-	}
-	if max := CountCap/p.PerPage + 1; p.Page > max {
-		p.Page = max
-	}
-	return p
-}
-
-// Total is a list's count, capped.
-type Total struct {
-	N      int
-	Capped bool // more than CountCap
-}
-
 // query builds a list query: WHERE conditions with numbered arguments.
 type query struct {
 	args  Args
@@ -136,11 +102,11 @@ var pairIndexed = map[string]bool{
 // by the index paths its plan picks (a LIMIT the planner expects to reach
 // early would make a sequential scan cheapest). Only a list the planner
 // overestimates more than twofold can say "10 000+" with fewer rows.
-func (q *query) count(ctx context.Context, db *DB, name, from string) (Total, error) {
+func (q *query) count(ctx context.Context, db *DB, name, from string) (crm.Total, error) {
 	rows := fmt.Sprintf("SELECT 1 FROM %s%s", from, q.whereSQL())
 	var plan []byte
 	if err := db.Pool.QueryRow(ctx, `/* postgres.`+name+` estimate */ EXPLAIN (FORMAT JSON) `+rows, q.args.List...).Scan(&plan); err != nil {
-		return Total{}, err
+		return crm.Total{}, err
 	}
 	var est []struct {
 		Plan struct {
@@ -148,20 +114,20 @@ func (q *query) count(ctx context.Context, db *DB, name, from string) (Total, er
 		}
 	}
 	if err := json.Unmarshal(plan, &est); err == nil && len(est) == 1 && est[0].Plan.Rows > estimateAbove {
-		return Total{N: CountCap, Capped: true}, nil
+		return crm.Total{N: crm.CountCap, Capped: true}, nil
 	}
 	var n int
 	err := db.Pool.QueryRow(ctx, fmt.Sprintf(`/* postgres.%s count */ SELECT count(*) FROM (%s LIMIT %d) x`,
-		name, rows, CountCap+1), q.args.List...).Scan(&n)
-	if n > CountCap {
-		return Total{N: CountCap, Capped: true}, err
+		name, rows, crm.CountCap+1), q.args.List...).Scan(&n)
+	if n > crm.CountCap {
+		return crm.Total{N: crm.CountCap, Capped: true}, err
 	}
-	return Total{N: n}, err
+	return crm.Total{N: n}, err
 }
 
 // estimateAbove is the planner's estimate of a list's rows above which
 // count does not count.
-const estimateAbove = 2 * CountCap
+const estimateAbove = 2 * crm.CountCap
 
 // pageSQL is the query of one page of a list: columns of from (whose first
 // table is table aliased alias, its lookups following) for the rows of one
@@ -171,7 +137,7 @@ const estimateAbove = 2 * CountCap
 // 9 980) skips rows in an index, index-only where the order allows,
 // instead of joining each skipped row to its owner, department and
 // options first.
-func (q *query) pageSQL(name, table, alias, columns, from, order string, p Page) string {
+func (q *query) pageSQL(name, table, alias, columns, from, order string, p crm.Page) string {
 	head := table + " " + alias
 	if !strings.HasPrefix(from, head) {
 		panic("postgres: " + name + ": the FROM clause does not begin with " + head)

@@ -223,7 +223,7 @@ func (db *DB) UnreadNotifications(ctx context.Context, a crm.Actor) (int, error)
 // NotificationFilter selects a's notifications.
 type NotificationFilter struct {
 	Unread bool // only the unread ones
-	Page   Page
+	Page   crm.Page
 }
 
 const notificationColumns = `n.id, n.kind, n.resource, n.record_id, n.title, n.detail, coalesce(e.name, ''), n.created_at, n.read_at`
@@ -236,7 +236,7 @@ func scanNotification(r pgx.CollectableRow) (Notification, error) {
 
 // FindNotifications returns one page of a's own notifications, newest
 // first, and their (capped) total.
-func (db *DB) FindNotifications(ctx context.Context, a crm.Actor, f NotificationFilter) ([]Notification, Total, error) {
+func (db *DB) FindNotifications(ctx context.Context, a crm.Actor, f NotificationFilter) ([]Notification, crm.Total, error) {
 	var q query
 	q.and("n.recipient_id = " + q.arg(a.ID))
 	if f.Unread {

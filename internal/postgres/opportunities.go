@@ -61,7 +61,7 @@ type OpportunityFilter struct {
 	CreatedTo    *time.Time
 	Sort         string // created, name, amount, close, stage
 	Desc         bool
-	Page         Page
+	Page         crm.Page
 }
 
 // opportunitySorts are the list's orders; "stage" is board order (a CASE
@@ -84,7 +84,7 @@ func OpportunitySortable(key string) bool {
 // FindOpportunities returns one page of the opportunities a may view that
 // match f, and their (capped) total. The permission condition is part of
 // the SQL.
-func (db *DB) FindOpportunities(ctx context.Context, a crm.Actor, f OpportunityFilter) ([]crm.Opportunity, Total, error) {
+func (db *DB) FindOpportunities(ctx context.Context, a crm.Actor, f OpportunityFilter) ([]crm.Opportunity, crm.Total, error) {
 	q := opportunityQuery(a, f)
 	total, err := q.count(ctx, db, "FindOpportunities", "opportunities op")
 	if err != nil {
@@ -148,7 +148,7 @@ const BoardCards = 50
 type BoardColumn struct {
 	Stage crm.OppStage
 	Cards []crm.Opportunity // the newest BoardCards by stage_changed_at
-	Count Total             // capped like every list total
+	Count crm.Total         // capped like every list total
 	// Sum is the expected amount of the counted rows: exact unless
 	// Count.Capped, then a lower bound (amounts are never negative).
 	Sum decimal.Decimal
@@ -205,7 +205,7 @@ func (db *DB) Board(ctx context.Context, a crm.Actor, f BoardFilter) ([]BoardCol
 	}
 	for _, st := range stats {
 		if i, ok := index[crm.OppStage(st.Stage)]; ok {
-			cols[i].Count, cols[i].Sum = Total{N: st.N}, st.Sum
+			cols[i].Count, cols[i].Sum = crm.Total{N: st.N}, st.Sum
 		}
 	}
 	rows, err = db.Pool.Query(ctx, `/* postgres.Board cards */
@@ -253,7 +253,7 @@ func (db *DB) wholeBoard(ctx context.Context, q query, cols []BoardColumn) error
 		for _, st := range stats {
 			for i := range cols {
 				if cols[i].Stage == crm.OppStage(st.Stage) {
-					cols[i].Count, cols[i].Sum = Total{N: st.N}, st.Sum
+					cols[i].Count, cols[i].Sum = crm.Total{N: st.N}, st.Sum
 				}
 			}
 		}
@@ -291,7 +291,7 @@ func (db *DB) bigBoard(ctx context.Context, q query, cols []BoardColumn) error {
 		sq.and("op.stage = " + sq.arg(string(c.Stage)))
 		b.Queue(`/* postgres.Board stage count */
 			SELECT count(*), coalesce(sum(y.expected_amount), 0)
-			FROM (SELECT op.expected_amount FROM opportunities op`+sq.whereSQL()+` LIMIT `+strconv.Itoa(CountCap+1)+`) y`,
+			FROM (SELECT op.expected_amount FROM opportunities op`+sq.whereSQL()+` LIMIT `+strconv.Itoa(crm.CountCap+1)+`) y`,
 			sq.args.List...)
 		b.Queue(`/* postgres.Board stage cards */
 			SELECT `+opportunityColumns+` FROM `+opportunityFrom+sq.whereSQL()+`
@@ -304,9 +304,9 @@ func (db *DB) bigBoard(ctx context.Context, q query, cols []BoardColumn) error {
 		if err := br.QueryRow().Scan(&n, &cols[i].Sum); err != nil {
 			return err
 		}
-		cols[i].Count = Total{N: n}
-		if n > CountCap {
-			cols[i].Count = Total{N: CountCap, Capped: true}
+		cols[i].Count = crm.Total{N: n}
+		if n > crm.CountCap {
+			cols[i].Count = crm.Total{N: crm.CountCap, Capped: true}
 		}
 		rows, err := br.Query()
 		if err != nil {

@@ -201,13 +201,13 @@ func TestOpportunityListScopeAgreesWithPolicy(t *testing.T) {
 	f.opportunity(t, f.repOther, xo, "华南一", crm.StageProposal, "50")
 	f.opportunity(t, f.admin, xo, "管理员建", crm.StageNegotiation, "60")
 
-	all, _, err := f.db.FindOpportunities(ctx, f.admin, postgres.OpportunityFilter{Tab: crm.TabAll, Page: postgres.Page{PerPage: 100}})
+	all, _, err := f.db.FindOpportunities(ctx, f.admin, postgres.OpportunityFilter{Tab: crm.TabAll, Page: crm.Page{PerPage: 100}})
 	oppMust(t, err)
 	if len(all) != 6 {
 		t.Fatalf("admin sees %d", len(all))
 	}
 	for _, a := range f.everyone {
-		got, total, err := f.db.FindOpportunities(ctx, a, postgres.OpportunityFilter{Tab: crm.TabAll, Page: postgres.Page{PerPage: 100}})
+		got, total, err := f.db.FindOpportunities(ctx, a, postgres.OpportunityFilter{Tab: crm.TabAll, Page: crm.Page{PerPage: 100}})
 		oppMust(t, err)
 		var ids, want []int64
 		for _, o := range got {
@@ -333,7 +333,7 @@ func TestOpportunityBoardColumns(t *testing.T) {
 		INSERT INTO opportunities (name, customer_id, stage, expected_amount, stage_changed_at, owner_id, department_id,
 		                           created_by, customer_owner_id, customer_department_id)
 		SELECT '大单' || g, $1, 'won', 1, now() - g * interval '1 second', $2, $3, $2, $2, $3
-		FROM generate_series(1, $4::int + 50) g`, xo, f.repOther.ID, f.other, postgres.CountCap); err != nil {
+		FROM generate_series(1, $4::int + 50) g`, xo, f.repOther.ID, f.other, crm.CountCap); err != nil {
 		t.Fatal(err)
 	}
 	for _, a := range []crm.Actor{f.boss, f.mgrOther} {
@@ -341,16 +341,16 @@ func TestOpportunityBoardColumns(t *testing.T) {
 		oppMust(t, err)
 		won := cols[4]
 		if a.ID == f.boss.ID {
-			if won.Count != (postgres.Total{N: postgres.CountCap + 50}) || !won.Sum.Equal(decimal.NewFromInt(postgres.CountCap+50)) {
-				t.Errorf("boss: the won column counts %+v, sums %s; want exactly %d", won.Count, won.Sum, postgres.CountCap+50)
+			if won.Count != (crm.Total{N: crm.CountCap + 50}) || !won.Sum.Equal(decimal.NewFromInt(crm.CountCap+50)) {
+				t.Errorf("boss: the won column counts %+v, sums %s; want exactly %d", won.Count, won.Sum, crm.CountCap+50)
 			}
-		} else if !won.Count.Capped || won.Count.N != postgres.CountCap || won.Sum.LessThan(decimal.NewFromInt(postgres.CountCap)) {
+		} else if !won.Count.Capped || won.Count.N != crm.CountCap || won.Sum.LessThan(decimal.NewFromInt(crm.CountCap)) {
 			t.Errorf("%s: big won column: %+v, sum %s", a.Username, won.Count, won.Sum)
 		}
 		if won.Stage != crm.StageWonDeal || len(won.Cards) != postgres.BoardCards || won.Cards[0].Name != "大单1" {
 			t.Errorf("%s: big won column's cards: %d, first %q", a.Username, len(won.Cards), won.Cards[0].Name)
 		}
-		if a.ID == f.boss.ID && (cols[1].Count != (postgres.Total{N: 2}) || len(cols[1].Cards) != 2 || cols[1].Cards[0].Name != "看不见" ||
+		if a.ID == f.boss.ID && (cols[1].Count != (crm.Total{N: 2}) || len(cols[1].Cards) != 2 || cols[1].Cards[0].Name != "看不见" ||
 			!cols[1].Sum.Equal(decimal.RequireFromString("200.20").Add(decimal.NewFromInt(999)))) {
 			t.Errorf("boss's needs column on the big board: %+v %s", cols[1].Count, cols[1].Sum)
 		}
@@ -382,7 +382,7 @@ func TestBoardFiguresKeptOnWrite(t *testing.T) {
 				string(c.Stage)).Scan(&n, &sum); err != nil {
 				t.Fatal(err)
 			}
-			if c.Count != (postgres.Total{N: n}) || !c.Sum.Equal(sum) {
+			if c.Count != (crm.Total{N: n}) || !c.Sum.Equal(sum) {
 				t.Fatalf("%s: boss's %s column %+v %s, the table %d %s", when, c.Stage, c.Count, c.Sum, n, sum)
 			}
 		}

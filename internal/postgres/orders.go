@@ -82,7 +82,7 @@ type OrderFilter struct {
 	Unpaid       bool
 	Sort         string // created, number, sign, total, status, submitted, decided
 	Desc         bool
-	Page         Page
+	Page         crm.Page
 }
 
 var orderSorts = map[string]string{
@@ -145,7 +145,7 @@ func orderQuery(a crm.Actor, f OrderFilter) *query {
 
 // FindOrders returns one page of the orders a may view that match f, and
 // their (capped) total. The permission condition is part of the SQL.
-func (db *DB) FindOrders(ctx context.Context, a crm.Actor, f OrderFilter) ([]crm.Order, Total, error) {
+func (db *DB) FindOrders(ctx context.Context, a crm.Actor, f OrderFilter) ([]crm.Order, crm.Total, error) {
 	q := orderQuery(a, f)
 	total, err := q.count(ctx, db, "FindOrders", "orders od")
 	if err != nil {
@@ -163,9 +163,9 @@ func (db *DB) FindOrders(ctx context.Context, a crm.Actor, f OrderFilter) ([]crm
 
 // ApprovalCounts are the (capped) counts of the approval tabs.
 type ApprovalCounts struct {
-	Inbox Total // 待我审批
-	Mine  Total // 我发起的
-	Done  Total // 已处理
+	Inbox crm.Total // 待我审批
+	Mine  crm.Total // 我发起的
+	Done  crm.Total // 已处理
 }
 
 // CountApprovals counts a's approval tabs, each among the orders a may view.
@@ -174,7 +174,7 @@ func (db *DB) CountApprovals(ctx context.Context, a crm.Actor) (ApprovalCounts, 
 	var err error
 	for _, t := range []struct {
 		f   OrderFilter
-		out *Total
+		out *crm.Total
 	}{
 		{OrderFilter{Tab: crm.TabAll, Inbox: true}, &c.Inbox},
 		{OrderFilter{Tab: crm.TabAll, SubmittedBy: a.ID}, &c.Mine},

@@ -395,11 +395,11 @@ func TestQuoteOrderListsAgreeWithPolicy(t *testing.T) {
 	if _, err := f.db.OrderByID(ctx, f.repC, pending); err != nil {
 		t.Fatalf("the approver does not view the order: %v", err)
 	}
-	allQ, _, err := f.db.FindQuotes(ctx, f.admin, postgres.QuoteFilter{Tab: crm.TabAll, Page: postgres.Page{PerPage: 100}})
+	allQ, _, err := f.db.FindQuotes(ctx, f.admin, postgres.QuoteFilter{Tab: crm.TabAll, Page: crm.Page{PerPage: 100}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	allO, _, err := f.db.FindOrders(ctx, f.admin, postgres.OrderFilter{Tab: crm.TabAll, Page: postgres.Page{PerPage: 100}})
+	allO, _, err := f.db.FindOrders(ctx, f.admin, postgres.OrderFilter{Tab: crm.TabAll, Page: crm.Page{PerPage: 100}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -420,11 +420,11 @@ func TestQuoteOrderListsAgreeWithPolicy(t *testing.T) {
 				wantO = append(wantO, o.ID)
 			}
 		}
-		gotQ, totQ, err := f.db.FindQuotes(ctx, a, postgres.QuoteFilter{Tab: crm.TabAll, Page: postgres.Page{PerPage: 100}})
+		gotQ, totQ, err := f.db.FindQuotes(ctx, a, postgres.QuoteFilter{Tab: crm.TabAll, Page: crm.Page{PerPage: 100}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		gotO, totO, err := f.db.FindOrders(ctx, a, postgres.OrderFilter{Tab: crm.TabAll, Page: postgres.Page{PerPage: 100}})
+		gotO, totO, err := f.db.FindOrders(ctx, a, postgres.OrderFilter{Tab: crm.TabAll, Page: crm.Page{PerPage: 100}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -424,7 +424,7 @@ type PaymentFilter struct {
 	DepartmentID int64
 	Sort         string // paid, amount, created, confirmed
 	Desc         bool
-	Page         Page
+	Page         crm.Page
 }
 
 var paymentSorts = map[string]string{
@@ -443,7 +443,7 @@ func PaymentSortable(key string) bool {
 // FindPayments returns one page of the payments a may view that match f,
 // and their (capped) total. The permission condition is part of the SQL;
 // marketing gets none.
-func (db *DB) FindPayments(ctx context.Context, a crm.Actor, f PaymentFilter) ([]crm.Payment, Total, error) {
+func (db *DB) FindPayments(ctx context.Context, a crm.Actor, f PaymentFilter) ([]crm.Payment, crm.Total, error) {
 	q := paymentQuery(a, f)
 	total, err := q.count(ctx, db, "FindPayments", "payments p")
 	if err != nil {

@@ -33,7 +33,7 @@ type ProductFilter struct {
 	Active   string // "": all, "yes": active only, "no": deactivated only
 	Sort     string // sku, name, category, price, created
 	Desc     bool
-	Page     Page
+	Page     crm.Page
 }
 
 var productSorts = map[string]string{
@@ -52,7 +52,7 @@ func ProductSortable(key string) bool {
 
 // FindProducts returns one page of the catalogue matching f, and its
 // (capped) total; by name unless f says otherwise.
-func (db *DB) FindProducts(ctx context.Context, f ProductFilter) ([]crm.Product, Total, error) {
+func (db *DB) FindProducts(ctx context.Context, f ProductFilter) ([]crm.Product, crm.Total, error) {
 	q := productQuery(f)
 	total, err := q.count(ctx, db, "FindProducts", "products p")
 	if err != nil {

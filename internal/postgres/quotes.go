@@ -198,7 +198,7 @@ type QuoteFilter struct {
 	OpportunityID int64
 	Sort          string // created, number, date, valid, total, status
 	Desc          bool
-	Page          Page
+	Page          crm.Page
 }
 
 var quoteSorts = map[string]string{
@@ -218,7 +218,7 @@ func QuoteSortable(key string) bool {
 
 // FindQuotes returns one page of the quotes a may view that match f, and
 // their (capped) total. The permission condition is part of the SQL.
-func (db *DB) FindQuotes(ctx context.Context, a crm.Actor, f QuoteFilter) ([]crm.Quote, Total, error) {
+func (db *DB) FindQuotes(ctx context.Context, a crm.Actor, f QuoteFilter) ([]crm.Quote, crm.Total, error) {
 	q := quoteQuery(a, f)
 	total, err := q.count(ctx, db, "FindQuotes", "quotes q")
 	if err != nil {

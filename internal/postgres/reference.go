@@ -29,7 +29,7 @@ type referenceCache struct {
 	version   int64
 	loaded    bool
 	depts     []crm.Department
-	employees []EmployeeOption
+	employees []crm.EmployeeOption
 	options   map[crm.OptionKind][]crm.Option
 }
 
@@ -68,7 +68,7 @@ func referenceVersion(ctx context.Context) (int64, bool) {
 type referenceLists struct {
 	version   int64
 	depts     []crm.Department
-	employees []EmployeeOption
+	employees []crm.EmployeeOption
 	options   map[crm.OptionKind][]crm.Option
 }
 
@@ -129,7 +129,7 @@ func (db *DB) Departments(ctx context.Context) ([]crm.Department, error) {
 
 // ActiveEmployees returns every active employee (for owner pickers and
 // filters), by name.
-func (db *DB) ActiveEmployees(ctx context.Context) ([]EmployeeOption, error) {
+func (db *DB) ActiveEmployees(ctx context.Context) ([]crm.EmployeeOption, error) {
 	l, err := db.reference(ctx)
 	return slices.Clone(l.employees), err
 }

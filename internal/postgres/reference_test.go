@@ -53,7 +53,7 @@ func TestReferenceListsFollowEveryChange(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return slices.ContainsFunc(es, func(e postgres.EmployeeOption) bool { return e.ID == id })
+		return slices.ContainsFunc(es, func(e crm.EmployeeOption) bool { return e.ID == id })
 	}
 
 	if got := deptName(request(a.db), a.db, a.team2); got != "ord二组" {

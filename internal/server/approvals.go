@@ -5,11 +5,8 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/go-chi/chi/v5"
-
 	"crm/internal/crm"
 	"crm/internal/postgres"
-	"crm/internal/route"
 	"crm/internal/webctx"
 	"crm/web/views"
 )
@@ -20,11 +17,6 @@ import (
 // (我发起的) and those they decided (已处理), each tab with its count and
 // every list among the orders they may view. The decisions themselves are
 // the order routes (orders.go), which the inbox rows post to.
-
-// registerApprovalRoutes adds the routes of this area (see docs/http.md).
-func (s *Server) registerApprovalRoutes(r chi.Router) {
-	r.Get(route.Approvals, s.handleApprovals)
-}
 
 func (s *Server) handleApprovals(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()

@@ -1,12 +1,9 @@
 package server
 
 import (
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
-
-	"github.com/go-chi/chi/v5"
 
 	"crm/internal/crm"
 	"crm/internal/postgres"
@@ -19,24 +16,6 @@ import (
 // history, edit, delete. The crm policy answers who may do what; storage
 // answers ENOTFOUND for a campaign the actor may not view, so every route
 // below says 404 for it without asking.
-
-// campaignPat is the pattern of one campaign's routes.
-const campaignPat = route.Campaigns + "/" + route.PatternID
-
-// campaignPath is a campaign's detail page (and, for POST, its update).
-func campaignPath(id int64) string { return fmt.Sprintf("%s/%d", route.Campaigns, id) }
-
-// registerCampaignRoutes adds the routes of this area (see docs/http.md).
-func (s *Server) registerCampaignRoutes(r chi.Router) {
-	r.Get(route.Campaigns, s.handleCampaigns)
-	r.Get(route.Campaigns+"/new", s.handleCampaignNew)
-	r.Post(route.Campaigns, s.handleCampaignCreate)
-	r.Get(campaignPat, s.handleCampaign)
-	r.Get(campaignPat+"/edit", s.handleCampaignEdit)
-	r.Get(campaignPat+"/history", s.handleCampaignHistory)
-	r.Post(campaignPat, s.handleCampaignUpdate)
-	r.Post(campaignPat+"/delete", s.handleCampaignDelete)
-}
 
 func (s *Server) handleCampaigns(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
@@ -213,7 +192,7 @@ func (s *Server) handleCampaignCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, "ok", "campaign.created", in.Name)
-	s.redirect(w, r, campaignPath(id))
+	s.redirect(w, r, route.Campaign(id))
 }
 
 // editableCampaign loads the campaign of the URL for a change: 404 unless
@@ -260,7 +239,7 @@ func (s *Server) handleCampaignUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, "ok", "campaign.saved", in.Name)
-	s.redirect(w, r, campaignPath(c.ID))
+	s.redirect(w, r, route.Campaign(c.ID))
 }
 
 // handleCampaignDelete deletes a campaign no lead or customer refers to; a

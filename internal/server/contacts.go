@@ -5,28 +5,12 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/go-chi/chi/v5"
-
 	"crm/internal/crm"
 	"crm/internal/postgres"
+	"crm/internal/route"
 	"crm/internal/webctx"
 	"crm/web/views"
 )
-
-// registerContactRoutes adds the contact pages (联系人); see docs/http.md.
-func (s *Server) registerContactRoutes(r chi.Router) {
-	r.Get("/contacts", s.handleContacts)
-	r.Get("/contacts/new", s.handleContactNew)
-	r.Post("/contacts", s.handleContactCreate)
-	r.Get("/contacts/{id}", s.handleContact)
-	r.Get("/contacts/{id}/edit", s.handleContactEdit)
-	r.Post("/contacts/{id}", s.handleContactUpdate)
-	r.Post("/contacts/{id}/delete", s.handleContactDelete)
-	r.Post("/contacts/{id}/primary", s.handleContactPrimary)
-}
-
-// contactPath is a contact's page.
-func contactPath(id int64) string { return "/contacts/" + strconv.FormatInt(id, 10) }
 
 func (s *Server) handleContacts(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
@@ -142,7 +126,7 @@ func (s *Server) handleContactCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, "ok", "flash.created")
-	s.redirect(w, r, customerPath(in.CustomerID)+"#contacts")
+	s.redirect(w, r, route.Customer(in.CustomerID)+"#contacts")
 }
 
 // contactByPath loads the contact of the URL that the actor may view (404
@@ -227,7 +211,7 @@ func (s *Server) handleContactUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, "ok", "flash.saved")
-	s.redirect(w, r, contactPath(c.ID))
+	s.redirect(w, r, route.Contact(c.ID))
 }
 
 // handleContactDelete deletes a contact; when it was the primary one, the
@@ -242,7 +226,7 @@ func (s *Server) handleContactDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, "ok", "flash.deleted")
-	s.redirect(w, r, backOr(r, "/contacts"))
+	s.redirect(w, r, backOr(r, route.Contacts))
 }
 
 // handleContactPrimary makes the contact its customer's primary one.
@@ -256,5 +240,5 @@ func (s *Server) handleContactPrimary(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, "ok", "contact.made_primary")
-	s.redirect(w, r, backOr(r, contactPath(id)))
+	s.redirect(w, r, backOr(r, route.Contact(id)))
 }

@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"testing"
 
-	"crm/internal/postgres"
+	"crm/internal/crm"
 )
 
 // TestCustomerPageDealSections: a customer's page lists its opportunities,
@@ -50,5 +50,5 @@ func TestCustomerPageDealSections(t *testing.T) {
 	}
 	// Another rep of the department views nothing of it: 404.
 	w.clients["rep1b"].get(loc).wantStatus(404)
-	_ = postgres.CountCap
+	_ = crm.CountCap
 }

@@ -10,30 +10,10 @@ import (
 
 	"crm/internal/crm"
 	"crm/internal/postgres"
+	"crm/internal/route"
 	"crm/internal/webctx"
 	"crm/web/views"
 )
-
-// registerCustomerRoutes adds the customer pages (客户) and their
-// collaborators (协作人); see docs/http.md.
-func (s *Server) registerCustomerRoutes(r chi.Router) {
-	r.Get("/customers", s.handleCustomers)
-	r.Get("/customers/new", s.handleCustomerNew)
-	r.Post("/customers", s.handleCustomerCreate)
-	r.Post("/customers/bulk", s.handleCustomerBulk)
-	r.Get("/customers/{id}", s.handleCustomer)
-	r.Get("/customers/{id}/edit", s.handleCustomerEdit)
-	r.Post("/customers/{id}", s.handleCustomerUpdate)
-	r.Post("/customers/{id}/delete", s.handleCustomerDelete)
-	r.Post("/customers/{id}/claim", s.handleCustomerAction(crm.ActClaim))
-	r.Post("/customers/{id}/release", s.handleCustomerAction(crm.ActRelease))
-	r.Post("/customers/{id}/assign", s.handleCustomerAction(crm.ActAssign))
-	r.Post("/customers/{id}/collaborators", s.handleCollaboratorAdd)
-	r.Post("/customers/{id}/collaborators/{employeeID}/delete", s.handleCollaboratorRemove)
-}
-
-// customerPath is a customer's page.
-func customerPath(id int64) string { return "/customers/" + strconv.FormatInt(id, 10) }
 
 func (s *Server) handleCustomers(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
@@ -113,7 +93,7 @@ func (s *Server) customerChoices(r *http.Request) (views.CustomerChoices, error)
 // those the actor may view (keeping the one filtered by) and every
 // campaign in progress, which anyone recording leads and customers picks
 // from.
-func (s *Server) filterCampaigns(r *http.Request, keep int64) ([]postgres.Choice, error) {
+func (s *Server) filterCampaigns(r *http.Request, keep int64) ([]crm.Choice, error) {
 	visible, err := s.db.CampaignChoices(r.Context(), webctx.Actor(r.Context()), keep)
 	if err != nil {
 		return nil, err
@@ -123,7 +103,7 @@ func (s *Server) filterCampaigns(r *http.Request, keep int64) ([]postgres.Choice
 		return nil, err
 	}
 	for _, c := range active {
-		if !slices.ContainsFunc(visible, func(v postgres.Choice) bool { return v.ID == c.ID }) {
+		if !slices.ContainsFunc(visible, func(v crm.Choice) bool { return v.ID == c.ID }) {
 			visible = append(visible, c)
 		}
 	}
@@ -227,7 +207,7 @@ func (s *Server) handleCustomerCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, "ok", "flash.created")
-	s.redirect(w, r, customerPath(id))
+	s.redirect(w, r, route.Customer(id))
 }
 
 // customerByPath loads the customer of the URL that the actor may view
@@ -384,7 +364,7 @@ func (s *Server) handleCustomerUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, "ok", "flash.saved")
-	s.redirect(w, r, customerPath(c.ID))
+	s.redirect(w, r, route.Customer(c.ID))
 }
 
 // handleCustomerDelete deletes a customer with its contacts and
@@ -399,7 +379,7 @@ func (s *Server) handleCustomerDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, "ok", "flash.deleted")
-	s.redirect(w, r, "/customers")
+	s.redirect(w, r, route.Customers)
 }
 
 // handleCustomerAction claims, releases or assigns one customer. The
@@ -433,7 +413,7 @@ func (s *Server) handleCustomerAction(act crm.Action) http.HandlerFunc {
 			return
 		}
 		s.flash(r, "ok", flash, args...)
-		s.redirect(w, r, backOr(r, customerPath(id)))
+		s.redirect(w, r, backOr(r, route.Customer(id)))
 	}
 }
 
@@ -444,7 +424,7 @@ func (s *Server) handleCustomerBulk(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	a := webctx.Actor(ctx)
 	ids := bulkIDs(r)
-	back := backOr(r, "/customers")
+	back := backOr(r, route.Customers)
 	if len(ids) == 0 {
 		s.flash(r, "error", "error.select_rows")
 		s.redirect(w, r, back)
@@ -531,7 +511,7 @@ func (s *Server) handleCollaboratorAdd(w http.ResponseWriter, r *http.Request) {
 	}
 	e, _ := s.db.EmployeeByID(ctx, employee)
 	s.flash(r, "ok", "customer.collaborator_added", e.Name)
-	s.redirect(w, r, customerPath(id)+"#collaborators")
+	s.redirect(w, r, route.Customer(id)+"#collaborators")
 }
 
 // handleCollaboratorRemove ends an employee's collaboration on the customer.
@@ -553,5 +533,5 @@ func (s *Server) handleCollaboratorRemove(w http.ResponseWriter, r *http.Request
 	}
 	e, _ := s.db.EmployeeByID(ctx, employee)
 	s.flash(r, "ok", "customer.collaborator_gone", e.Name)
-	s.redirect(w, r, customerPath(id)+"#collaborators")
+	s.redirect(w, r, route.Customer(id)+"#collaborators")
 }

@@ -5,10 +5,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"crm/internal/crm"
-	"crm/internal/postgres"
+	"crm/internal/route"
 	"crm/internal/webctx"
 	"crm/web/views"
 )
@@ -18,16 +16,6 @@ import (
 // a department within their scope and — for managers and above — one
 // salesperson; every figure links to the list it counts with the same
 // filter. The admin hides sections from roles on /admin/dashboard.
-
-// registerDashboardRoutes adds the routes of this area; / is in the route
-// table itself.
-func (s *Server) registerDashboardRoutes(r chi.Router) {
-	r.Group(func(r chi.Router) {
-		r.Use(s.require(crm.CanManageOrganisation))
-		r.Get(views.DashboardAdminURL, s.handleDashboardAdmin)
-		r.Post(views.DashboardAdminURL, s.handleDashboardAdminSave)
-	})
-}
 
 // maxPeriodDays bounds a custom period: the figures of a period read its
 // rows, so a period is at most three years long.
@@ -115,7 +103,7 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		if id := queryID(r, "owner"); id != 0 && slices.ContainsFunc(p.Owners, func(e postgres.EmployeeOption) bool { return e.ID == id }) {
+		if id := queryID(r, "owner"); id != 0 && slices.ContainsFunc(p.Owners, func(e crm.EmployeeOption) bool { return e.ID == id }) {
 			p.Filter.OwnerID = id
 		}
 	}
@@ -172,5 +160,5 @@ func (s *Server) handleDashboardAdminSave(w http.ResponseWriter, r *http.Request
 		return
 	}
 	s.flash(r, "ok", "dash.admin_saved")
-	s.redirect(w, r, views.DashboardAdminURL)
+	s.redirect(w, r, route.DashboardAdmin)
 }

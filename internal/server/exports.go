@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"crm/internal/crm"
 	"crm/internal/postgres"
 	"crm/internal/webctx"
@@ -36,23 +34,6 @@ import (
 // exportSource builds a list's export query from the request: the list's
 // filter for the actor, or an error (403) when the actor may not see it.
 type exportSource func(r *http.Request, a crm.Actor) (postgres.ExportQuery, error)
-
-// registerExportRoutes adds GET /{list}/export.xlsx for every list; see
-// docs/http.md. The router is the export group of routes.go.
-func (s *Server) registerExportRoutes(r chi.Router) {
-	r.Get("/campaigns/export.xlsx", s.handleExport("campaigns", campaignExport))
-	r.Get("/leads/export.xlsx", s.handleExport("leads", leadExport))
-	r.Get("/customers/export.xlsx", s.handleExport("customers", customerExport))
-	r.Get("/contacts/export.xlsx", s.handleExport("contacts", contactExport))
-	r.Get("/follow-ups/export.xlsx", s.handleExport("follow-ups", followUpExport))
-	r.Get("/opportunities/export.xlsx", s.handleExport("opportunities", opportunityExport))
-	r.Get("/products/export.xlsx", s.handleExport("products", productExport))
-	r.Get("/quotes/export.xlsx", s.handleExport("quotes", areaExport(crm.AreaQuotes, quoteExport)))
-	r.Get("/orders/export.xlsx", s.handleExport("orders", areaExport(crm.AreaOrders, orderExport)))
-	r.Get("/payments/export.xlsx", s.handleExport("payments", areaExport(crm.AreaPayments, paymentExport)))
-	r.Get("/invoices/export.xlsx", s.handleExport("invoices", areaExport(crm.AreaInvoices, invoiceExport)))
-	r.With(s.require(crm.CanManageOrganisation)).Get("/admin/employees/export.xlsx", s.handleExport("employees", employeeExport))
-}
 
 // loadSession loads the session named by the request's cookie into the
 // context, read-only: unlike LoadAndSave it neither buffers the response

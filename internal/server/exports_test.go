@@ -113,9 +113,9 @@ func TestExportRoutesEveryRole(t *testing.T) {
 	// What each role's list holds with tab=all, counted by the list's own
 	// storage functions.
 	visible := func(route string, a crm.Actor) int {
-		var n postgres.Total
+		var n crm.Total
 		var err error
-		all := postgres.Page{PerPage: 100}
+		all := crm.Page{PerPage: 100}
 		switch route {
 		case "/leads":
 			_, n, err = w.DB.FindLeads(ctx, a, postgres.LeadFilter{Tab: crm.TabAll, Page: all})

@@ -4,22 +4,12 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/go-chi/chi/v5"
-
 	"crm/internal/crm"
 	"crm/internal/postgres"
+	"crm/internal/route"
 	"crm/internal/webctx"
 	"crm/web/views"
 )
-
-// registerFollowUpRoutes adds the follow-up pages (跟进记录).
-func (s *Server) registerFollowUpRoutes(r chi.Router) {
-	r.Get("/follow-ups", s.handleFollowUps)
-	r.Post("/follow-ups", s.handleFollowUpCreate)
-	r.Get("/follow-ups/{id}/edit", s.handleFollowUpEdit)
-	r.Post("/follow-ups/{id}", s.handleFollowUpUpdate)
-	r.Post("/follow-ups/{id}/delete", s.handleFollowUpDelete)
-}
 
 func (s *Server) handleFollowUps(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
@@ -90,11 +80,11 @@ func (s *Server) handleFollowUpCreate(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		_, err = s.db.CreateFollowUp(ctx, a, in)
 	}
-	back := "/follow-ups"
+	back := route.FollowUps
 	if in.LeadID != 0 {
-		back = "/leads/" + strconv.FormatInt(in.LeadID, 10)
+		back = route.Lead(in.LeadID)
 	} else if in.CustomerID != 0 {
-		back = "/customers/" + strconv.FormatInt(in.CustomerID, 10)
+		back = route.Customer(in.CustomerID)
 	}
 	if err != nil {
 		fe := crm.FieldErrors(err)
@@ -149,9 +139,9 @@ func (s *Server) renderFollowUpForm(w http.ResponseWriter, r *http.Request, stat
 		s.fail(w, r, err)
 		return
 	}
-	parentURL := "/customers/" + strconv.FormatInt(fu.CustomerID, 10)
+	parentURL := route.Customer(fu.CustomerID)
 	if fu.LeadID != 0 {
-		parentURL = "/leads/" + strconv.FormatInt(fu.LeadID, 10)
+		parentURL = route.Lead(fu.LeadID)
 	}
 	s.render(w, r, status, views.FollowUpForm(views.FollowUpFormProps{ID: fu.ID, Parent: fu.Parent.Name, ParentURL: parentURL,
 		LeadID: fu.LeadID, CustomerID: fu.CustomerID, Input: in, Methods: methods, Errors: errs,
@@ -205,10 +195,10 @@ func (s *Server) handleFollowUpUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	s.flash(r, "ok", "flash.saved")
 	if fu.LeadID != 0 {
-		s.redirect(w, r, "/leads/"+strconv.FormatInt(fu.LeadID, 10)+"#follow-ups")
+		s.redirect(w, r, route.Lead(fu.LeadID)+"#follow-ups")
 		return
 	}
-	s.redirect(w, r, "/customers/"+strconv.FormatInt(fu.CustomerID, 10)+"#follow-ups")
+	s.redirect(w, r, route.Customer(fu.CustomerID)+"#follow-ups")
 }
 
 func (s *Server) handleFollowUpDelete(w http.ResponseWriter, r *http.Request) {
@@ -221,5 +211,5 @@ func (s *Server) handleFollowUpDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, "ok", "flash.deleted")
-	s.redirect(w, r, "/follow-ups")
+	s.redirect(w, r, route.FollowUps)
 }

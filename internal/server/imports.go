@@ -17,6 +17,7 @@ import (
 	"crm/internal/crm"
 	"crm/internal/i18n"
 	"crm/internal/postgres"
+	"crm/internal/route"
 	"crm/internal/webctx"
 	"crm/internal/xlsx"
 	"crm/web/views"
@@ -32,23 +33,6 @@ import (
 type importHandlers struct {
 	s  *Server
 	im *xlsx.Importer
-}
-
-// registerImportRoutes adds the import pages; see docs/http.md.
-func (s *Server) registerImportRoutes(r chi.Router) {
-	h := &importHandlers{s: s, im: &xlsx.Importer{DB: s.db, Limits: xlsx.LimitsFromEnv()}}
-	r.Group(func(r chi.Router) {
-		r.Use(s.require(func(a crm.Actor) bool { return crm.CanImport(a, true) }))
-		r.Get("/import", h.handleImports)
-		r.Get("/import/{table}/template.xlsx", h.handleImportTemplate)
-		r.Post("/import/{table}", h.handleImportUpload)
-		r.Get("/import/jobs/{id}", h.handleImportJob)
-		r.Post("/import/jobs/{id}/commit", h.handleImportCommit)
-		r.Get("/import/jobs/{id}/errors.xlsx", h.handleImportErrors)
-		r.Get("/import/jobs/{id}/passwords.xlsx", h.handleImportPasswords)
-		r.Get("/import/jobs/{id}/progress", h.handleImportProgress)
-		r.Post("/import/jobs/{id}/revert", h.handleImportRevert)
-	})
 }
 
 // commitTimeout bounds a commit or a revert that the browser no longer
@@ -190,7 +174,7 @@ func (h *importHandlers) handleImportUpload(w http.ResponseWriter, r *http.Reque
 		h.importFailed(w, r, t.Name, err)
 		return
 	}
-	h.s.redirect(w, r, jobURL(id))
+	h.s.redirect(w, r, route.ImportJob(id))
 }
 
 var (
@@ -291,8 +275,6 @@ func (h *importHandlers) busy(w http.ResponseWriter, r *http.Request) {
 	h.s.render(w, r, http.StatusTooManyRequests, views.ErrorPage(views.ErrorProps{Status: http.StatusTooManyRequests,
 		Title: webctx.T(ctx, "import.busy_title"), Message: webctx.T(ctx, "import.busy", xlsx.Slots()), SignedIn: true}))
 }
-
-func jobURL(id int64) string { return "/import/jobs/" + strconv.FormatInt(id, 10) }
 
 // jobByPath loads the job of the URL that the actor may view (404
 // otherwise).
@@ -429,7 +411,7 @@ func (h *importHandlers) handleImportRevert(w http.ResponseWriter, r *http.Reque
 		return
 	}
 	h.s.flash(r, "ok", "import.reverted", res.Deleted, res.Restored)
-	h.s.redirect(w, r, jobURL(j.ID))
+	h.s.redirect(w, r, route.ImportJob(j.ID))
 }
 
 // handleImportCommit writes a previewed job's rows (fields on_error:
@@ -469,7 +451,7 @@ func (h *importHandlers) handleImportCommit(w http.ResponseWriter, r *http.Reque
 		c := rep.Counts
 		h.s.flash(r, "ok", "import.committed", c.New, c.Update, c.Skip)
 	}
-	h.s.redirect(w, r, jobURL(id))
+	h.s.redirect(w, r, route.ImportJob(id))
 }
 
 // handleImportErrors downloads the job's uploaded sheet with an 错误原因

@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/go-chi/chi/v5"
-
 	"crm/internal/crm"
 	"crm/internal/postgres"
 	"crm/internal/route"
@@ -15,24 +13,6 @@ import (
 
 // Invoices (开票单, SPEC §4): the same pages and rules as payments (see
 // payments.go), with the invoice's number, type and issue date.
-
-// invoicePat is the pattern of one invoice's routes.
-const invoicePat = route.Invoices + "/" + route.PatternID
-
-// invoicePath is an invoice's page (and, for POST, its update).
-func invoicePath(id int64) string { return route.Invoices + "/" + strconv.FormatInt(id, 10) }
-
-// registerInvoiceRoutes adds the routes of this area (see docs/http.md).
-func (s *Server) registerInvoiceRoutes(r chi.Router) {
-	r.Get(route.Invoices, s.handleInvoices)
-	r.Get(route.Invoices+"/new", s.handleInvoiceNew)
-	r.Post(route.Invoices, s.handleInvoiceCreate)
-	r.Get(invoicePat, s.handleInvoice)
-	r.Get(invoicePat+"/edit", s.handleInvoiceEdit)
-	r.Post(invoicePat, s.handleInvoiceUpdate)
-	r.Post(invoicePat+"/delete", s.handleInvoiceDelete)
-	r.Post(invoicePat+"/confirm", s.handleInvoiceConfirm)
-}
 
 func (s *Server) handleInvoices(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
@@ -158,7 +138,7 @@ func (s *Server) handleInvoiceCreate(w http.ResponseWriter, r *http.Request) {
 		s.redirect(w, r, back)
 		return
 	}
-	s.redirect(w, r, invoicePath(id))
+	s.redirect(w, r, route.Invoice(id))
 }
 
 // invoiceByPath loads the invoice of the URL (404 when the actor may not
@@ -262,7 +242,7 @@ func (s *Server) handleInvoiceUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, "ok", "invoice.saved")
-	s.redirect(w, r, invoicePath(v.ID))
+	s.redirect(w, r, route.Invoice(v.ID))
 }
 
 // handleInvoiceDelete deletes an unconfirmed invoice and goes to the list.
@@ -294,5 +274,5 @@ func (s *Server) handleInvoiceConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, "ok", "invoice.confirmed", crm.FormatMoney(amount))
-	s.redirect(w, r, backOr(r, invoicePath(id)))
+	s.redirect(w, r, backOr(r, route.Invoice(id)))
 }

@@ -5,29 +5,12 @@ import (
 	"net/url"
 	"strconv"
 
-	"github.com/go-chi/chi/v5"
-
 	"crm/internal/crm"
 	"crm/internal/postgres"
+	"crm/internal/route"
 	"crm/internal/webctx"
 	"crm/web/views"
 )
-
-// registerLeadRoutes adds the lead pages (销售线索); see docs/http.md.
-func (s *Server) registerLeadRoutes(r chi.Router) {
-	r.Get("/leads", s.handleLeads)
-	r.Get("/leads/new", s.handleLeadNew)
-	r.Post("/leads", s.handleLeadCreate)
-	r.Post("/leads/bulk", s.handleLeadBulk)
-	r.Get("/leads/{id}", s.handleLead)
-	r.Get("/leads/{id}/edit", s.handleLeadEdit)
-	r.Post("/leads/{id}", s.handleLeadUpdate)
-	r.Post("/leads/{id}/delete", s.handleLeadDelete)
-	r.Post("/leads/{id}/claim", s.handleLeadAction(crm.ActClaim))
-	r.Post("/leads/{id}/release", s.handleLeadAction(crm.ActRelease))
-	r.Post("/leads/{id}/assign", s.handleLeadAction(crm.ActAssign))
-	r.Post("/leads/{id}/convert", s.handleLeadConvert)
-}
 
 func (s *Server) handleLeads(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
@@ -176,7 +159,7 @@ func (s *Server) handleLeadCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, "ok", "flash.created")
-	s.redirect(w, r, "/leads/"+strconv.FormatInt(id, 10))
+	s.redirect(w, r, route.Lead(id))
 }
 
 // leadByPath loads the lead of the URL that the actor may view (404 otherwise).
@@ -245,7 +228,7 @@ func (s *Server) handleLeadEdit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.renderLeadForm(w, r, http.StatusOK, views.LeadFormProps{ID: l.ID, Converted: l.Status == crm.LeadConverted,
-		Kept: postgres.Choice{ID: l.CampaignID, Name: l.CampaignName},
+		Kept: crm.Choice{ID: l.CampaignID, Name: l.CampaignName},
 		Input: crm.LeadInput{Name: l.Name, Company: l.Company, Title: l.Title, Phone: l.Phone, Email: l.Email,
 			SourceID: l.SourceID, CampaignID: l.CampaignID, Status: l.Status, Notes: l.Notes, NextFollowUpAt: l.NextFollowUpAt}})
 }
@@ -272,14 +255,14 @@ func (s *Server) handleLeadUpdate(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		if fe := crm.FieldErrors(err); fe != nil {
 			s.renderLeadForm(w, r, http.StatusUnprocessableEntity, views.LeadFormProps{ID: l.ID, Input: in,
-				Converted: l.Status == crm.LeadConverted, Errors: fe, Kept: postgres.Choice{ID: l.CampaignID, Name: l.CampaignName}})
+				Converted: l.Status == crm.LeadConverted, Errors: fe, Kept: crm.Choice{ID: l.CampaignID, Name: l.CampaignName}})
 			return
 		}
 		s.fail(w, r, err)
 		return
 	}
 	s.flash(r, "ok", "flash.saved")
-	s.redirect(w, r, "/leads/"+strconv.FormatInt(l.ID, 10))
+	s.redirect(w, r, route.Lead(l.ID))
 }
 
 func (s *Server) handleLeadDelete(w http.ResponseWriter, r *http.Request) {
@@ -292,7 +275,7 @@ func (s *Server) handleLeadDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, "ok", "flash.deleted")
-	s.redirect(w, r, "/leads")
+	s.redirect(w, r, route.Leads)
 }
 
 // handleLeadAction claims, releases or assigns one lead. The storage checks
@@ -326,7 +309,7 @@ func (s *Server) handleLeadAction(act crm.Action) http.HandlerFunc {
 			return
 		}
 		s.flash(r, "ok", flash, args...)
-		s.redirect(w, r, backOr(r, "/leads/"+strconv.FormatInt(id, 10)))
+		s.redirect(w, r, backOr(r, route.Lead(id)))
 	}
 }
 
@@ -362,7 +345,7 @@ func (s *Server) handleLeadConvert(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, "ok", "flash.converted")
-	s.redirect(w, r, "/customers/"+strconv.FormatInt(customer, 10))
+	s.redirect(w, r, route.Customer(customer))
 }
 
 // handleLeadBulk claims, releases or assigns the selected leads; each row
@@ -372,7 +355,7 @@ func (s *Server) handleLeadBulk(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	a := webctx.Actor(ctx)
 	ids := bulkIDs(r)
-	back := backOr(r, "/leads")
+	back := backOr(r, route.Leads)
 	if len(ids) == 0 {
 		s.flash(r, "error", "error.select_rows")
 		s.redirect(w, r, back)

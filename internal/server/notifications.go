@@ -5,9 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
-	"crm/internal/crm"
 	"crm/internal/postgres"
 	"crm/internal/route"
 	"crm/internal/webctx"
@@ -18,13 +15,6 @@ import (
 // to people who may view the record); here the recipient lists them with
 // the day's follow-up reminders, opens one (which marks it read) and marks
 // them read. Everyone signed in has notifications; nobody sees another's.
-
-// registerNotificationRoutes adds the routes of this area (see docs/http.md).
-func (s *Server) registerNotificationRoutes(r chi.Router) {
-	r.Get(route.Notifications, s.handleNotifications)
-	r.Post(route.Notifications+"/read-all", s.handleNotificationsReadAll)
-	r.Post(route.Notifications+"/"+route.PatternID+"/read", s.handleNotificationRead)
-}
 
 func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
@@ -59,7 +49,7 @@ func (s *Server) handleNotificationRead(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	if r.PostFormValue("open") == "1" {
-		s.redirect(w, r, recordPath(n.Resource, n.RecordID))
+		s.redirect(w, r, route.Record(string(n.Resource), n.RecordID))
 		return
 	}
 	s.redirect(w, r, backOr(r, route.Notifications))
@@ -73,15 +63,4 @@ func (s *Server) handleNotificationsReadAll(w http.ResponseWriter, r *http.Reque
 	}
 	s.flash(r, "ok", "notif.read_all_done", n)
 	s.redirect(w, r, route.Notifications)
-}
-
-// recordPath is the page of a record a notification points to.
-func recordPath(res crm.Resource, id int64) string {
-	base := map[crm.Resource]string{crm.ResLead: route.Leads, crm.ResCustomer: route.Customers, crm.ResOrder: route.Orders,
-		crm.ResPayment: route.Payments, crm.ResInvoice: route.Invoices, crm.ResOpportunity: route.Opportunities,
-		crm.ResCampaign: route.Campaigns, crm.ResQuote: route.Quotes, crm.ResContact: route.Contacts}[res]
-	if base == "" {
-		return route.Notifications
-	}
-	return base + "/" + strconv.FormatInt(id, 10)
 }

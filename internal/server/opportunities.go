@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"crm/internal/crm"
 	"crm/internal/postgres"
 	"crm/internal/route"
@@ -23,24 +21,6 @@ import (
 // answers ENOTFOUND for an opportunity the actor may not view, so every
 // route below says 404 for it; marketing and finance view (rules 1, 2) and
 // change nothing (403).
-
-// opportunityPat is the pattern of one opportunity's routes.
-const opportunityPat = route.Opportunities + "/" + route.PatternID
-
-// opportunityPath is an opportunity's page (and, for POST, its update).
-func opportunityPath(id int64) string { return route.Opportunities + "/" + strconv.FormatInt(id, 10) }
-
-// registerOpportunityRoutes adds the routes of this area (see docs/http.md).
-func (s *Server) registerOpportunityRoutes(r chi.Router) {
-	r.Get(route.Opportunities, s.handleOpportunities)
-	r.Get(route.Opportunities+"/new", s.handleOpportunityNew)
-	r.Post(route.Opportunities, s.handleOpportunityCreate)
-	r.Get(opportunityPat, s.handleOpportunity)
-	r.Get(opportunityPat+"/edit", s.handleOpportunityEdit)
-	r.Post(opportunityPat, s.handleOpportunityUpdate)
-	r.Post(opportunityPat+"/delete", s.handleOpportunityDelete)
-	r.Post(opportunityPat+"/stage", s.handleOpportunityStage)
-}
 
 // opportunityTab is the list's or board's tab: the one asked for when the
 // actor has it; for one customer's opportunities 全部 by default.
@@ -243,7 +223,7 @@ func (s *Server) handleOpportunityCreate(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	s.flash(r, "ok", "opportunity.created", in.Name)
-	s.redirect(w, r, opportunityPath(id))
+	s.redirect(w, r, route.Opportunity(id))
 }
 
 // opportunityByPath loads the opportunity of the URL that the actor may
@@ -295,7 +275,7 @@ func (s *Server) opportunityShowProps(r *http.Request, o crm.Opportunity) (views
 		}
 	}
 	if p.ShowDeals {
-		page := postgres.Page{Page: 1, PerPage: 50}
+		page := crm.Page{Page: 1, PerPage: 50}
 		quotes, _, err := s.db.FindQuotes(ctx, a, postgres.QuoteFilter{Tab: crm.TabAll, OpportunityID: o.ID, Page: page})
 		if err != nil {
 			return p, err
@@ -362,7 +342,7 @@ func (s *Server) handleOpportunityUpdate(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	s.flash(r, "ok", "opportunity.saved", in.Name)
-	s.redirect(w, r, opportunityPath(o.ID))
+	s.redirect(w, r, route.Opportunity(o.ID))
 }
 
 // handleOpportunityDelete deletes an opportunity with its follow-ups; while
@@ -414,7 +394,7 @@ func (s *Server) handleOpportunityStage(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	s.flash(r, "ok", "opportunity.stage_changed", o.Name, msgKey("opportunity.stage."+string(stage)))
-	s.redirect(w, r, backOr(r, opportunityPath(o.ID)))
+	s.redirect(w, r, backOr(r, route.Opportunity(o.ID)))
 }
 
 // handleOpportunityFollowUpCreate logs a follow-up from an opportunity's
@@ -453,5 +433,5 @@ func (s *Server) handleOpportunityFollowUpCreate(w http.ResponseWriter, r *http.
 		return
 	}
 	s.flash(r, "ok", "followup.added")
-	s.redirect(w, r, backOr(r, opportunityPath(o.ID))+"#follow-ups")
+	s.redirect(w, r, backOr(r, route.Opportunity(o.ID))+"#follow-ups")
 }

@@ -330,7 +330,7 @@ func TestOpportunityBoardOverHTTP(t *testing.T) {
 	w.exec(`INSERT INTO opportunities (name, customer_id, stage, expected_amount, owner_id, department_id, created_by,
 	                                   customer_owner_id, customer_department_id)
 		SELECT '批量' || g, $1, 'initial', 2, $2, $3, $2, $2, $3 FROM generate_series(1, $4::int + 1) g`,
-		customer, w.emp["rep1"], w.dept["一部"], postgres.CountCap)
+		customer, w.emp["rep1"], w.dept["一部"], crm.CountCap)
 	whole := w.clients["boss"].get("/opportunities?view=board").wantStatus(200)
 	if col(whole, "initial", "column-count") != "共 10001 条" || col(whole, "initial", "column-sum") != "20,002.00" {
 		t.Errorf("the board of every opportunity: %q %q", col(whole, "initial", "column-count"), col(whole, "initial", "column-sum"))

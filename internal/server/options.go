@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"unicode/utf8"
 
-	"github.com/go-chi/chi/v5"
-
 	"crm/internal/crm"
 	"crm/internal/route"
 	"crm/web/views"
@@ -14,15 +12,6 @@ import (
 
 // The value lists (选项设置: 来源, 行业, 客户级别, 活动类型, 跟进方式) on one
 // admin page. The route group already requires crm.CanManageOrganisation.
-
-// registerOptionRoutes adds the routes of this area (see docs/http.md).
-func (s *Server) registerOptionRoutes(r chi.Router) {
-	r.Get(route.Options, s.handleOptions)
-	r.Post(route.Options, s.handleOptionAdd)
-	r.Post(route.Options+"/"+route.PatternID, s.handleOptionRename)
-	r.Post(route.Options+"/"+route.PatternID+"/move", s.handleOptionMove)
-	r.Post(route.Options+"/"+route.PatternID+"/delete", s.handleOptionDelete)
-}
 
 // optionsBack is the page to return to after a change in list kind.
 func optionsBack(kind crm.OptionKind) string { return route.Options + "#" + views.OptionAnchor(kind) }

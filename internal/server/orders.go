@@ -2,12 +2,10 @@ package server
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/shopspring/decimal"
 
 	"crm/internal/crm"
@@ -24,27 +22,6 @@ import (
 // Storage answers ENOTFOUND for an order the actor may not view and checks
 // every rule inside its transaction; pending and approved orders are
 // locked, so every change route answers 403 for them, to everyone.
-
-// orderPat is the pattern of one order's routes.
-const orderPat = route.Orders + "/" + route.PatternID
-
-// orderPath is an order's page (and, for POST, its update).
-func orderPath(id int64) string { return fmt.Sprintf("%s/%d", route.Orders, id) }
-
-// registerOrderRoutes adds the routes of this area (see docs/http.md).
-func (s *Server) registerOrderRoutes(r chi.Router) {
-	r.Get(route.Orders, s.handleOrders)
-	r.Get(route.Orders+"/new", s.handleOrderNew)
-	r.Post(route.Orders, s.handleOrderCreate)
-	r.Get(orderPat, s.handleOrder)
-	r.Get(orderPat+"/edit", s.handleOrderEdit)
-	r.Post(orderPat, s.handleOrderUpdate)
-	r.Post(orderPat+"/delete", s.handleOrderDelete)
-	r.Post(orderPat+"/submit", s.handleOrderStep(crm.ActSubmit))
-	r.Post(orderPat+"/withdraw", s.handleOrderStep(crm.ActWithdraw))
-	r.Post(orderPat+"/approve", s.handleOrderDecide(crm.OrderApproved))
-	r.Post(orderPat+"/reject", s.handleOrderDecide(crm.OrderRejected))
-}
 
 func (s *Server) handleOrders(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
@@ -111,7 +88,7 @@ func (s *Server) handleOrderNew(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if customerID == 0 {
-		s.renderDocCustomerPick(w, r, "order.new", route.Orders+"/new")
+		s.renderDocCustomerPick(w, r, "order.new", route.OrderNew)
 		return
 	}
 	c, err := s.docCustomer(r, crm.ResOrder, customerID)
@@ -189,7 +166,7 @@ func (s *Server) handleOrderCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, "ok", "flash.created")
-	s.redirect(w, r, orderPath(id))
+	s.redirect(w, r, route.Order(id))
 }
 
 // orderByPath loads the order of the URL that the actor may view (404
@@ -330,7 +307,7 @@ func (s *Server) handleOrderUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, "ok", "flash.saved")
-	s.redirect(w, r, orderPath(o.ID))
+	s.redirect(w, r, route.Order(o.ID))
 }
 
 // handleOrderDelete deletes a draft or rejected order; one with payments or
@@ -400,7 +377,7 @@ func (s *Server) handleOrderStep(act crm.Action) http.HandlerFunc {
 			return
 		}
 		s.flash(r, "ok", flash)
-		s.redirect(w, r, backOr(r, orderPath(o.ID)))
+		s.redirect(w, r, backOr(r, route.Order(o.ID)))
 	}
 }
 
@@ -428,6 +405,6 @@ func (s *Server) handleOrderDecide(status crm.OrderStatus) http.HandlerFunc {
 			return
 		}
 		s.flash(r, "ok", flash, o.Number)
-		s.redirect(w, r, backOr(r, orderPath(o.ID)))
+		s.redirect(w, r, backOr(r, route.Order(o.ID)))
 	}
 }

@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"crm/internal/crm"
 	"crm/internal/postgres"
 	"crm/internal/route"
@@ -20,24 +18,6 @@ import (
 // for a payment the actor may not view, so every route below says 404 for
 // it without asking, and EFORBIDDEN for a confirmed one, whoever asks.
 // Marketing has no payments area: the list and the forms answer 403.
-
-// paymentPat is the pattern of one payment's routes.
-const paymentPat = route.Payments + "/" + route.PatternID
-
-// paymentPath is a payment's page (and, for POST, its update).
-func paymentPath(id int64) string { return route.Payments + "/" + strconv.FormatInt(id, 10) }
-
-// registerPaymentRoutes adds the routes of this area (see docs/http.md).
-func (s *Server) registerPaymentRoutes(r chi.Router) {
-	r.Get(route.Payments, s.handlePayments)
-	r.Get(route.Payments+"/new", s.handlePaymentNew)
-	r.Post(route.Payments, s.handlePaymentCreate)
-	r.Get(paymentPat, s.handlePayment)
-	r.Get(paymentPat+"/edit", s.handlePaymentEdit)
-	r.Post(paymentPat, s.handlePaymentUpdate)
-	r.Post(paymentPat+"/delete", s.handlePaymentDelete)
-	r.Post(paymentPat+"/confirm", s.handlePaymentConfirm)
-}
 
 // today is the default day of the money forms, in the business zone.
 func today() string { return time.Now().In(crm.Zone).Format("2006-01-02") }
@@ -231,7 +211,7 @@ func (s *Server) handlePaymentCreate(w http.ResponseWriter, r *http.Request) {
 		s.redirect(w, r, back)
 		return
 	}
-	s.redirect(w, r, paymentPath(id))
+	s.redirect(w, r, route.Payment(id))
 }
 
 // paymentByPath loads the payment of the URL (404 when the actor may not
@@ -335,7 +315,7 @@ func (s *Server) handlePaymentUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, "ok", "payment.saved")
-	s.redirect(w, r, paymentPath(pm.ID))
+	s.redirect(w, r, route.Payment(pm.ID))
 }
 
 // handlePaymentDelete deletes an unconfirmed payment and goes to the list.
@@ -367,7 +347,7 @@ func (s *Server) handlePaymentConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, "ok", "payment.confirmed", crm.FormatMoney(amount))
-	s.redirect(w, r, backOr(r, paymentPath(id)))
+	s.redirect(w, r, backOr(r, route.Payment(id)))
 }
 
 // orderMoneyProps builds the money part of an order's page: the order's

@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/go-chi/chi/v5"
-
 	"crm/internal/crm"
 	"crm/internal/postgres"
 	"crm/internal/route"
@@ -17,24 +15,6 @@ import (
 // quotes and orders pick from it — and only crm.CanManageProducts (admin,
 // management) adds, edits, deactivates and activates; the others get 403.
 // Products are never deleted (SPEC §5: lines refer to them).
-
-// productPat is the pattern of one product's routes.
-const productPat = route.Products + "/" + route.PatternID
-
-// productPath is a product's page (and, for POST, its update).
-func productPath(id int64) string { return route.Products + "/" + strconv.FormatInt(id, 10) }
-
-// registerProductRoutes adds the routes of this area (see docs/http.md).
-func (s *Server) registerProductRoutes(r chi.Router) {
-	r.Get(route.Products, s.handleProducts)
-	r.Get(route.Products+"/new", s.handleProductNew)
-	r.Post(route.Products, s.handleProductCreate)
-	r.Get(productPat, s.handleProduct)
-	r.Get(productPat+"/edit", s.handleProductEdit)
-	r.Post(productPat, s.handleProductUpdate)
-	r.Post(productPat+"/deactivate", s.handleProductActive(false))
-	r.Post(productPat+"/activate", s.handleProductActive(true))
-}
 
 func (s *Server) handleProducts(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
@@ -166,7 +146,7 @@ func (s *Server) handleProductCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, "ok", "product.created", in.Name)
-	s.redirect(w, r, productPath(id))
+	s.redirect(w, r, route.Product(id))
 }
 
 func (s *Server) handleProductEdit(w http.ResponseWriter, r *http.Request) {
@@ -194,7 +174,7 @@ func (s *Server) handleProductUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, "ok", "product.saved", in.Name)
-	s.redirect(w, r, productPath(p.ID))
+	s.redirect(w, r, route.Product(p.ID))
 }
 
 // handleProductActive deactivates (停用) or activates a product and goes
@@ -215,6 +195,6 @@ func (s *Server) handleProductActive(active bool) http.HandlerFunc {
 			key = "product.activated"
 		}
 		s.flash(r, "ok", key, p.Name)
-		s.redirect(w, r, backOr(r, productPath(p.ID)))
+		s.redirect(w, r, backOr(r, route.Product(p.ID)))
 	}
 }

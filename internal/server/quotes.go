@@ -2,13 +2,11 @@ package server
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
 	"time"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/shopspring/decimal"
 
 	"crm/internal/crm"
@@ -22,27 +20,6 @@ import (
 // opportunities), detail with lines and history, edit, status, delete, and
 // 转订单. Storage answers ENOTFOUND for a quote the actor may not view —
 // marketing views none —, so every route below says 404 for it.
-
-// quotePat is the pattern of one quote's routes.
-const quotePat = route.Quotes + "/" + route.PatternID
-
-// quotePath is a quote's page (and, for POST, its update).
-func quotePath(id int64) string { return fmt.Sprintf("%s/%d", route.Quotes, id) }
-
-// registerQuoteRoutes adds the routes of this area, and the line editor's
-// preview shared with the orders (see docs/http.md).
-func (s *Server) registerQuoteRoutes(r chi.Router) {
-	r.Get(route.Quotes, s.handleQuotes)
-	r.Get(route.Quotes+"/new", s.handleQuoteNew)
-	r.Post(route.Quotes, s.handleQuoteCreate)
-	r.Get(quotePat, s.handleQuote)
-	r.Get(quotePat+"/edit", s.handleQuoteEdit)
-	r.Post(quotePat, s.handleQuoteUpdate)
-	r.Post(quotePat+"/delete", s.handleQuoteDelete)
-	r.Post(quotePat+"/status", s.handleQuoteStatus)
-	r.Post(quotePat+"/order", s.handleQuoteToOrder)
-	r.Post(views.LinePreviewURL, s.handleLinePreview)
-}
 
 // docNarrowing names the customer or opportunity a quote or order list is
 // narrowed to, and whether a may add documents of kind res under it. A
@@ -189,7 +166,7 @@ func (s *Server) handleQuoteNew(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if customerID == 0 {
-		s.renderDocCustomerPick(w, r, "quote.new", route.Quotes+"/new")
+		s.renderDocCustomerPick(w, r, "quote.new", route.QuoteNew)
 		return
 	}
 	c, err := s.docCustomer(r, crm.ResQuote, customerID)
@@ -279,7 +256,7 @@ func (s *Server) handleQuoteCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, "ok", "flash.created")
-	s.redirect(w, r, quotePath(id))
+	s.redirect(w, r, route.Quote(id))
 }
 
 // quoteByPath loads the quote of the URL that the actor may view (404
@@ -395,7 +372,7 @@ func (s *Server) handleQuoteUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, "ok", "flash.saved")
-	s.redirect(w, r, quotePath(q.ID))
+	s.redirect(w, r, route.Quote(q.ID))
 }
 
 // handleQuoteStatus moves a quote to another status.
@@ -409,7 +386,7 @@ func (s *Server) handleQuoteStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, "ok", "quote.status_saved")
-	s.redirect(w, r, quotePath(id))
+	s.redirect(w, r, route.Quote(id))
 }
 
 // handleQuoteDelete deletes a quote; one an order was made from is refused
@@ -461,5 +438,5 @@ func (s *Server) handleQuoteToOrder(w http.ResponseWriter, r *http.Request) {
 		number = o.Number
 	}
 	s.flash(r, "ok", "quote.ordered", number)
-	s.redirect(w, r, orderPath(id)+"/edit")
+	s.redirect(w, r, route.OrderEdit(id))
 }

@@ -307,7 +307,7 @@ func TestExportScope(t *testing.T) {
 		return out
 	}
 	list := func(a crm.Actor, tab crm.ListTab) []string {
-		got, _, err := o.db.FindCustomers(ctx, a, postgres.CustomerFilter{Tab: tab, Page: postgres.Page{PerPage: 100}})
+		got, _, err := o.db.FindCustomers(ctx, a, postgres.CustomerFilter{Tab: tab, Page: crm.Page{PerPage: 100}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,7 +9,6 @@ import (
 
 	"crm/internal/crm"
 	"crm/internal/i18n"
-	"crm/internal/postgres"
 	"crm/internal/webctx"
 	"crm/web/views/ui"
 )
@@ -64,7 +63,7 @@ func optionChoices(ctx context.Context, opts []crm.Option) []ui.Option {
 }
 
 // employeeChoices turns employees into select options "name · department".
-func employeeChoices(emps []postgres.EmployeeOption) []ui.Option {
+func employeeChoices(emps []crm.EmployeeOption) []ui.Option {
 	out := make([]ui.Option, 0, len(emps))
 	for _, e := range emps {
 		label := e.Name
@@ -85,7 +84,7 @@ func ownerName(ctx context.Context, o crm.Owned) string {
 }
 
 // total renders a list's count ("共 N 条", or "超过 10000 条" when capped).
-func total(ctx context.Context, tot postgres.Total) string {
+func total(ctx context.Context, tot crm.Total) string {
 	if tot.Capped {
 		return t(ctx, "list.total_capped", tot.N)
 	}
