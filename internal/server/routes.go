@@ -80,7 +80,18 @@ func (s *Server) signedInRoutes(r chi.Router) {
 	r.Get(route.Profile, s.handleProfile)
 	r.Post(route.Profile, s.handleProfileUpdate)
 	r.Post(route.ProfilePass, s.handlePasswordChange)
+	r.Get(route.Notifications, s.handleNotifications)
+	r.Post(route.NotesReadAll, s.handleNotificationsReadAll)
+	r.Post(route.NotificationRead(route.ID), s.handleNotificationRead)
 
+	s.acquisitionRoutes(r)
+	s.dealRoutes(r)
+	s.moneyRoutes(r)
+}
+
+// acquisitionRoutes are campaigns, leads, customers, contacts and
+// follow-ups (SPEC §4).
+func (s *Server) acquisitionRoutes(r chi.Router) {
 	r.Get(route.Campaigns, s.handleCampaigns)
 	r.Get(route.CampaignNew, s.handleCampaignNew)
 	r.Post(route.Campaigns, s.handleCampaignCreate)
@@ -131,7 +142,11 @@ func (s *Server) signedInRoutes(r chi.Router) {
 	r.Get(route.FollowUpEdit(route.ID), s.handleFollowUpEdit)
 	r.Post(route.FollowUp(route.ID), s.handleFollowUpUpdate)
 	r.Post(route.FollowUpDelete(route.ID), s.handleFollowUpDelete)
+}
 
+// dealRoutes are products, opportunities, quotes, orders and their
+// approvals (SPEC §4–§5).
+func (s *Server) dealRoutes(r chi.Router) {
 	r.Get(route.Products, s.handleProducts)
 	r.Get(route.ProductNew, s.handleProductNew)
 	r.Post(route.Products, s.handleProductCreate)
@@ -173,7 +188,10 @@ func (s *Server) signedInRoutes(r chi.Router) {
 	r.Post(route.OrderApprove(route.ID), s.handleOrderDecide(crm.OrderApproved))
 	r.Post(route.OrderReject(route.ID), s.handleOrderDecide(crm.OrderRejected))
 	r.Get(route.Approvals, s.handleApprovals)
+}
 
+// moneyRoutes are payments and invoices (SPEC §4–§5).
+func (s *Server) moneyRoutes(r chi.Router) {
 	r.Get(route.Payments, s.handlePayments)
 	r.Get(route.PaymentNew, s.handlePaymentNew)
 	r.Post(route.Payments, s.handlePaymentCreate)
@@ -191,10 +209,6 @@ func (s *Server) signedInRoutes(r chi.Router) {
 	r.Post(route.Invoice(route.ID), s.handleInvoiceUpdate)
 	r.Post(route.InvoiceDelete(route.ID), s.handleInvoiceDelete)
 	r.Post(route.InvoiceConfirm(route.ID), s.handleInvoiceConfirm)
-
-	r.Get(route.Notifications, s.handleNotifications)
-	r.Post(route.NotesReadAll, s.handleNotificationsReadAll)
-	r.Post(route.NotificationRead(route.ID), s.handleNotificationRead)
 }
 
 // importRoutes are Excel import's pages (admins; SPEC §6).
