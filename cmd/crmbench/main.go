@@ -64,6 +64,72 @@ type config struct {
 }
 
 func run() error {
+	c, err := parseFlags()
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, os.Getenv("DATABASE_URL"))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rec := &recorder{}
+	tdb, closeTraced, err := tracedDB(ctx, db, rec)
+	if err != nil {
+		return err
+	}
+	defer closeTraced()
+	if err := waitHealthy(c.base); err != nil {
+		return err
+	}
+
+	var customers int64
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM customers`).Scan(&customers); err != nil {
+		return err
+	}
+	if customers == 0 {
+		return errors.New("the database holds no customers: generate them first (crm gen --customers 1000000)")
+	}
+	terms, err := gen.FindTerms(ctx, db)
+	if err != nil {
+		return err
+	}
+	c.loadBefore = loadAverage()
+	b := &bench{c: c, db: db, tdb: tdb, rec: rec, mem: &memory{pid: c.pid}, customers: customers}
+	stopMem := b.mem.sample()
+	started := time.Now()
+	for _, class := range c.users {
+		if err := b.persona(ctx, gen.PersonaByClass(class), terms); err != nil {
+			return err
+		}
+	}
+	var exp string
+	if !c.noExport {
+		if exp, err = exportRun(ctx, db, c); err != nil {
+			return err
+		}
+		fmt.Fprintln(os.Stderr, exp)
+	}
+	stopMem()
+	table := report(b.results, b.mem, customers, terms, time.Since(started), c) + exp
+	fmt.Println(table)
+	if c.doc != "" {
+		if err := writeSection(c.doc, "bench", table); err != nil {
+			return err
+		}
+		if len(c.explain) > 0 {
+			if err := writeSection(c.doc, "explain", b.plans.String()); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(os.Stderr, "written into %s\n", c.doc)
+	}
+	return nil
+}
+
+// parseFlags reads the command line.
+func parseFlags() (config, error) {
 	var c config
 	var users, explainUsers string
 	flag.StringVar(&c.base, "base", "http://127.0.0.1:8099", "the CRM to drive (loopback only)")
@@ -84,131 +150,108 @@ func run() error {
 	}
 	u, err := url.Parse(c.base)
 	if err != nil {
-		return err
+		return c, err
 	}
 	if ip := net.ParseIP(u.Hostname()); u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return fmt.Errorf("-base %s: the benchmark drives the loopback only", c.base)
+		return c, fmt.Errorf("-base %s: the benchmark drives the loopback only", c.base)
 	}
-	ctx := context.Background()
-	db, err := postgres.Open(ctx, os.Getenv("DATABASE_URL"))
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	rec := &recorder{}
+	return c, nil
+}
+
+// tracedDB is db over pools whose statements rec records: the pages'
+// queries are recorded as the server would run them. The queries anchored
+// on one record run, as in the server, on connections that keep generic
+// plans (postgres.DB.Anchored).
+func tracedDB(ctx context.Context, db *postgres.DB, rec *recorder) (*postgres.DB, func(), error) {
 	cfg := db.Pool.Config()
 	cfg.ConnConfig.Tracer = rec
 	cfg.MaxConns = 20
 	traced, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	defer traced.Close()
-	// The queries anchored on one record run, as in the server, on
-	// connections that keep generic plans (postgres.DB.Anchored).
 	acfg := db.Anchored.Config()
 	acfg.ConnConfig.Tracer = &recorder{into: rec, anchored: true}
 	acfg.MaxConns = 20
 	tracedAnchored, err := pgxpool.NewWithConfig(ctx, acfg)
 	if err != nil {
-		return err
+		traced.Close()
+		return nil, nil, err
 	}
-	defer tracedAnchored.Close()
-	tdb := &postgres.DB{Pool: traced, Anchored: tracedAnchored}
-	if err := waitHealthy(c.base); err != nil {
-		return err
-	}
+	return &postgres.DB{Pool: traced, Anchored: tracedAnchored}, func() { traced.Close(); tracedAnchored.Close() }, nil
+}
 
-	var customers int64
-	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM customers`).Scan(&customers); err != nil {
-		return err
-	}
-	if customers == 0 {
-		return errors.New("the database holds no customers: generate them first (crm gen --customers 1000000)")
-	}
-	terms, err := gen.FindTerms(ctx, db)
+// bench is one run: its configuration, databases and what it measured.
+type bench struct {
+	c         config
+	db, tdb   *postgres.DB
+	rec       *recorder
+	mem       *memory
+	customers int64
+	results   []result
+	plans     strings.Builder
+}
+
+// persona drives every page of one persona.
+func (b *bench) persona(ctx context.Context, p gen.Persona, terms gen.Terms) error {
+	a, err := gen.Actor(ctx, b.db, p.Username)
 	if err != nil {
 		return err
 	}
-	c.loadBefore = loadAverage()
-	mem := &memory{pid: c.pid}
-	stopMem := mem.sample()
-	started := time.Now()
-	var results []result
-	var plans strings.Builder
-	for _, class := range c.users {
-		p := gen.PersonaByClass(class)
-		a, err := gen.Actor(ctx, db, p.Username)
-		if err != nil {
-			return err
+	pages, err := gen.Pages(ctx, b.db, a, terms)
+	if err != nil {
+		return err
+	}
+	client, err := login(b.c.base, p.Username, b.c.password)
+	if err != nil {
+		return err
+	}
+	views := viewShare(ctx, b.db, p.Username)
+	fmt.Fprintf(os.Stderr, "%s (%s): views %s of %d customers\n", p.Class, p.Username, views, b.customers)
+	for _, pg := range pages {
+		if b.c.only != "" && !strings.Contains(pg.Name, b.c.only) {
+			continue
 		}
-		pages, err := gen.Pages(ctx, db, a, terms)
-		if err != nil {
-			return err
-		}
-		client, err := login(c.base, p.Username, c.password)
-		if err != nil {
-			return err
-		}
-		views := viewShare(ctx, db, p.Username)
-		fmt.Fprintf(os.Stderr, "%s (%s): views %s of %d customers\n", p.Class, p.Username, views, customers)
-		for _, pg := range pages {
-			if c.only != "" && !strings.Contains(pg.Name, c.only) {
-				continue
-			}
-			rec.take()
-			if err := pg.Load(ctx, tdb); err != nil {
-				return fmt.Errorf("%s %s: %w", p.Class, pg.Name, err)
-			}
-			stmts := rec.take()
-			r := result{persona: p, views: views, page: pg, statements: len(stmts)}
-			// warm up: the page and its queries a few times
-			if _, err := drive(client, c.base+pg.Path, 1, 5, c.maxTime); err != nil {
-				return fmt.Errorf("%s %s: %w", p.Class, pg.Name, err)
-			}
-			if _, err := sqlRun(ctx, db, stmts, 1, 5, c.maxTime); err != nil {
-				return err
-			}
-			if r.c1, err = drive(client, c.base+pg.Path, 1, c.n1, c.maxTime); err != nil {
-				return err
-			}
-			mem.loaded(true)
-			if r.c16, err = drive(client, c.base+pg.Path, 16, c.n16, c.maxTime); err != nil {
-				return err
-			}
-			mem.loaded(false)
-			if r.sql, err = sqlRun(ctx, db, stmts, 1, c.n1, c.maxTime); err != nil {
-				return err
-			}
-			fmt.Fprintln(os.Stderr, "  "+r.line())
-			results = append(results, r)
-			if slices.Contains(c.explain, p.Class) && !pg.Report {
-				if err := explain(ctx, db.Pool, &plans, p, pg, stmts); err != nil {
-					return err
-				}
-			}
+		if err := b.page(ctx, client, p, views, pg); err != nil {
+			return fmt.Errorf("%s %s: %w", p.Class, pg.Name, err)
 		}
 	}
-	var exp string
-	if !c.noExport {
-		if exp, err = exportRun(ctx, db, c); err != nil {
-			return err
-		}
-		fmt.Fprintln(os.Stderr, exp)
+	return nil
+}
+
+// page measures one page: through HTTP with one and sixteen clients, and
+// its SQL alone.
+func (b *bench) page(ctx context.Context, client *http.Client, p gen.Persona, views string, pg gen.Page) error {
+	c := b.c
+	b.rec.take()
+	if err := pg.Load(ctx, b.tdb); err != nil {
+		return err
 	}
-	stopMem()
-	table := report(results, mem, customers, terms, time.Since(started), c) + exp
-	fmt.Println(table)
-	if c.doc != "" {
-		if err := writeSection(c.doc, "bench", table); err != nil {
-			return err
-		}
-		if len(c.explain) > 0 {
-			if err := writeSection(c.doc, "explain", plans.String()); err != nil {
-				return err
-			}
-		}
-		fmt.Fprintf(os.Stderr, "written into %s\n", c.doc)
+	stmts := b.rec.take()
+	r := result{persona: p, views: views, page: pg, statements: len(stmts)}
+	// warm up: the page and its queries a few times
+	if _, err := drive(client, c.base+pg.Path, 1, 5, c.maxTime); err != nil {
+		return err
+	}
+	if _, err := sqlRun(ctx, b.db, stmts, 1, 5, c.maxTime); err != nil {
+		return err
+	}
+	var err error
+	if r.c1, err = drive(client, c.base+pg.Path, 1, c.n1, c.maxTime); err != nil {
+		return err
+	}
+	b.mem.loaded(true)
+	if r.c16, err = drive(client, c.base+pg.Path, 16, c.n16, c.maxTime); err != nil {
+		return err
+	}
+	b.mem.loaded(false)
+	if r.sql, err = sqlRun(ctx, b.db, stmts, 1, c.n1, c.maxTime); err != nil {
+		return err
+	}
+	fmt.Fprintln(os.Stderr, "  "+r.line())
+	b.results = append(b.results, r)
+	if slices.Contains(c.explain, p.Class) && !pg.Report {
+		return explain(ctx, b.db.Pool, &b.plans, p, pg, stmts)
 	}
 	return nil
 }
