@@ -26,6 +26,23 @@ const (
 	AreaDemo          Area = "demo"
 )
 
+// Areas are every area, in navigation order.
+var Areas = []Area{AreaDashboard, AreaCampaigns, AreaLeads, AreaCustomers, AreaContacts, AreaFollowUps,
+	AreaOpportunities, AreaProducts, AreaQuotes, AreaOrders, AreaApprovals, AreaPayments, AreaInvoices,
+	AreaNotifications, AreaImport, AreaDepartments, AreaEmployees, AreaOptions, AreaDemo}
+
+// VisibleAreas are the areas a may see (CanSeeArea), as a set: what the
+// navigation shows, decided once a request.
+func VisibleAreas(a Actor) map[Area]bool {
+	out := make(map[Area]bool, len(Areas))
+	for _, area := range Areas {
+		if CanSeeArea(a, area) {
+			out[area] = true
+		}
+	}
+	return out
+}
+
 // CanSeeArea reports whether the navigation offers area to a. Seeing an
 // area only opens its pages; every record on them is still filtered by
 // CanView. Marketing sees no quotes, orders, payments or invoices (rule 2);

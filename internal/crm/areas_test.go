@@ -41,3 +41,30 @@ func TestDashboardSectionOpen(t *testing.T) {
 		t.Error("an anonymous actor sees money, or a rep leads a team")
 	}
 }
+
+// TestVisibleAreas: the navigation's set is CanSeeArea over every area,
+// and Areas lists each area once.
+func TestVisibleAreas(t *testing.T) {
+	seen := map[crm.Area]bool{}
+	for _, area := range crm.Areas {
+		if seen[area] {
+			t.Fatalf("%s listed twice", area)
+		}
+		seen[area] = true
+	}
+	if len(seen) != 19 || !seen[crm.AreaDemo] || !seen[crm.AreaDashboard] {
+		t.Fatalf("Areas = %v; want the 19 areas", crm.Areas)
+	}
+	for _, role := range []crm.Role{crm.RoleAdmin, crm.RoleManagement, crm.RoleSalesManager, crm.RoleSalesRep, crm.RoleMarketing, crm.RoleFinance} {
+		a := crm.Actor{ID: 1, Role: role, DepartmentID: 1}
+		got := crm.VisibleAreas(a)
+		for _, area := range crm.Areas {
+			if got[area] != crm.CanSeeArea(a, area) {
+				t.Errorf("%s %s: VisibleAreas %v, CanSeeArea %v", role, area, got[area], crm.CanSeeArea(a, area))
+			}
+		}
+	}
+	if len(crm.VisibleAreas(crm.Actor{})) != 0 {
+		t.Error("an anonymous actor sees areas")
+	}
+}

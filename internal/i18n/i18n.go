@@ -97,12 +97,14 @@ func Keys() []string {
 }
 
 // register adds a part of the catalog (one file per area of the
-// application); a key defined twice is a programming error.
-func register(part map[string][2]string) {
+// application); a key defined twice is a programming error. Each part is
+// a package-level `var _ = register(…)`: data, not a function body.
+func register(part map[string][2]string) bool {
 	for k, v := range part {
 		if _, dup := messages[k]; dup {
 			panic("i18n: key defined twice: " + k)
 		}
 		messages[k] = v
 	}
+	return true
 }

@@ -268,6 +268,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				return
 			default:
 				req.Actor = u.Actor
+				req.Areas = crm.VisibleAreas(u.Actor)
 				req.MustChangePassword = u.MustChangePassword
 				req.Approvals = u.Approvals
 				r = r.WithContext(views.WithUnread(postgres.WithReferenceVersion(ctx, u.Reference), u.Unread))

@@ -28,6 +28,9 @@ type Request struct {
 	// Approvals is the number of orders waiting for the actor's decision
 	// (the badge of 流程 in the navigation).
 	Approvals int
+	// Areas are the areas the actor may see (crm.VisibleAreas): the
+	// navigation's items.
+	Areas map[crm.Area]bool
 }
 
 type ctxKey struct{}

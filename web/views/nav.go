@@ -58,12 +58,12 @@ var navGroups = []navGroup{
 
 // visibleGroups returns the navigation groups and items the actor may see.
 func visibleGroups(ctx context.Context) []navGroup {
-	a := webctx.Actor(ctx)
+	areas := webctx.Get(ctx).Areas
 	var out []navGroup
 	for _, g := range navGroups {
 		var items []navItem
 		for _, it := range g.Items {
-			if crm.CanSeeArea(a, it.Area) {
+			if areas[it.Area] {
 				items = append(items, it)
 			}
 		}
