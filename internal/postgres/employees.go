@@ -63,7 +63,7 @@ type SessionUser struct {
 	MustChangePassword bool
 	// The navigation's badges: orders waiting for the actor's approval (0
 	// when the approvals area is not theirs) and unread notifications (up
-	// to MaxUnread+1).
+	// to crm.MaxUnread+1).
 	Approvals, Unread int
 	// Reference is reference_version.n in the same snapshot
 	// (WithReferenceVersion).
@@ -86,7 +86,7 @@ func (db *DB) LoadSessionUser(ctx context.Context, id int64, epoch int) (Session
 		                 SELECT array_agg(id ORDER BY id) FROM sub), '{}'),
 		       `+inboxCountSQL("e.id", "e.role")+`,
 		       (SELECT count(*) FROM (SELECT 1 FROM notifications n WHERE n.recipient_id = e.id AND n.read_at IS NULL
-		                              LIMIT `+strconv.Itoa(MaxUnread+1)+`) x),
+		                              LIMIT `+strconv.Itoa(crm.MaxUnread+1)+`) x),
 		       (SELECT n FROM reference_version)
 		FROM employees e WHERE e.id = $1 AND e.active AND e.session_epoch = $2`, id, epoch).Scan(
 		&u.Actor.ID, &u.Actor.Name, &u.Actor.Username, &u.Actor.Role, &dept, &u.Locale, &u.MustChangePassword,
