@@ -25,6 +25,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 			req.Flashes = append(req.Flashes, webctx.Flash{Kind: kind, Message: msg})
 		}
 	}
+	ctx = views.WithAreas(ctx, navAreas(req.Actor))
 	var buf bytes.Buffer
 	if err := c.Render(ctx, &buf); err != nil {
 		s.log.Error("render", "id", req.ID, "err", err)
@@ -35,6 +36,17 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
+}
+
+// navAreas are the areas of the navigation a may see.
+func navAreas(a crm.Actor) map[crm.Area]bool {
+	out := map[crm.Area]bool{}
+	for _, area := range views.NavAreas() {
+		if crm.CanSeeArea(a, area) {
+			out[area] = true
+		}
+	}
+	return out
 }
 
 // redirect answers a form post with 303 See Other (htmx: HX-Redirect).

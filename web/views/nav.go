@@ -56,14 +56,34 @@ var navGroups = []navGroup{
 	}},
 }
 
+// NavAreas are the areas the navigation links to, in its order.
+func NavAreas() []crm.Area {
+	var out []crm.Area
+	for _, g := range navGroups {
+		for _, it := range g.Items {
+			out = append(out, it.Area)
+		}
+	}
+	return out
+}
+
+type areasKey struct{}
+
+// WithAreas returns ctx carrying the areas the signed-in employee may see
+// (the server asks the policy, crm.CanSeeArea, for each of NavAreas), which
+// the navigation shows.
+func WithAreas(ctx context.Context, areas map[crm.Area]bool) context.Context {
+	return context.WithValue(ctx, areasKey{}, areas)
+}
+
 // visibleGroups returns the navigation groups and items the actor may see.
 func visibleGroups(ctx context.Context) []navGroup {
-	a := webctx.Actor(ctx)
+	areas, _ := ctx.Value(areasKey{}).(map[crm.Area]bool)
 	var out []navGroup
 	for _, g := range navGroups {
 		var items []navItem
 		for _, it := range g.Items {
-			if crm.CanSeeArea(a, it.Area) {
+			if areas[it.Area] {
 				items = append(items, it)
 			}
 		}
