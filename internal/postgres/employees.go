@@ -323,13 +323,6 @@ func requireAdmin(ctx context.Context, tx pgx.Tx, before int, field string) erro
 	return nil
 }
 
-func nullID(id int64) *int64 {
-	if id == 0 {
-		return nil
-	}
-	return &id
-}
-
 // fieldFK turns a foreign-key failure into a field error ("choose an existing …").
 func fieldFK(err error, field string) error {
 	var e *crm.Error
@@ -337,11 +330,6 @@ func fieldFK(err error, field string) error {
 		return &crm.Error{Code: crm.EINVALID, Message: "error.invalid", Fields: map[string]string{field: "error.not_exist"}}
 	}
 	return err
-}
-
-// escapeLike escapes the LIKE wildcards in s.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // Assignees lists the active employees a may make owners (crm.CanAssignTo),
