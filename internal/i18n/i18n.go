@@ -106,3 +106,11 @@ func register(part map[string][2]string) {
 		messages[k] = v
 	}
 }
+
+// The long parts of the catalog are package-level maps, merged here once;
+// the short ones register themselves in their file's init.
+func init() {
+	for _, part := range []map[string][2]string{commonMessages, dashboardMessages, importMessages, orderMessages, paymentMessages} {
+		register(part)
+	}
+}
