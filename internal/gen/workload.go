@@ -152,7 +152,7 @@ func Pages(ctx context.Context, db *postgres.DB, a crm.Actor, t Terms) ([]Page, 
 func dashboard(ctx context.Context, db *postgres.DB, a crm.Actor) error {
 	now := time.Now().In(crm.Zone)
 	from := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, crm.Zone)
-	f := postgres.DashboardFilter{From: from, To: from.AddDate(0, 1, -1), Now: now, OwnReminders: !crm.DashboardTeam(a)}
+	f := crm.DashboardFilter{From: from, To: from.AddDate(0, 1, -1), Now: now, OwnReminders: !crm.DashboardTeam(a)}
 	var err error
 	if f.Sections, err = db.DashboardSectionsOf(ctx, a); err != nil {
 		return err

@@ -93,151 +93,6 @@ func (db *DB) SetHiddenDashboardSections(ctx context.Context, a crm.Actor, hidde
 
 func knownSection(s crm.DashboardSection) bool { return slices.Contains(crm.DashboardSections, s) }
 
-// DashboardFilter says what the dashboard counts. From and To are the
-// period's first and last day (midnight in crm.Zone); Now is the moment the
-// balances and reminders are taken at.
-type DashboardFilter struct {
-	From, To     time.Time
-	DepartmentID int64 // 0: every department; otherwise records of exactly this department (as the lists' filter)
-	OwnerID      int64 // 0: everyone; otherwise records this employee owns (负责人)
-	Now          time.Time
-	// OwnReminders narrows the follow-up reminders to the actor's own leads
-	// and customers (reps, marketing); others see those of their view.
-	OwnReminders bool
-	Sections     map[crm.DashboardSection]bool // the sections to compute
-}
-
-// Day boundaries, in crm.Zone.
-func dayStart(t time.Time) time.Time {
-	t = t.In(crm.Zone)
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, crm.Zone)
-}
-
-// Today is the first moment of f.Now's day.
-func (f DashboardFilter) Today() time.Time { return dayStart(f.Now) }
-
-// Week returns the first day (Monday) and the last day (Sunday) of f.Now's week.
-func (f DashboardFilter) Week() (time.Time, time.Time) {
-	today := f.Today()
-	mon := today.AddDate(0, 0, -((int(today.Weekday()) + 6) % 7))
-	return mon, mon.AddDate(0, 0, 6)
-}
-
-// TrendMonths returns the first days of the twelve months of the trend
-// chart, the last of them the month of f.To.
-func (f DashboardFilter) TrendMonths() []time.Time {
-	last := time.Date(f.To.Year(), f.To.Month(), 1, 0, 0, 0, 0, crm.Zone)
-	out := make([]time.Time, 12)
-	for i := range out {
-		out[i] = last.AddDate(0, i-11, 0)
-	}
-	return out
-}
-
-// AgeBuckets are the receivables' ages in days since approval.
-var AgeBuckets = []struct {
-	Key      string
-	Min, Max int // days; Max 0: no upper bound
-}{{"0_30", 0, 30}, {"31_90", 31, 90}, {"over_90", 91, 0}}
-
-// Figure is an amount with the number of records it sums.
-type Figure struct {
-	Amount decimal.Decimal
-	Count  int
-}
-
-// MonthFigures is one month of the trend chart.
-type MonthFigures struct {
-	Month time.Time // its first day
-	Deal  Figure    // approved orders decided in it
-	Paid  Figure    // confirmed payments paid in it
-}
-
-// StageFigures is one stage of the funnel.
-type StageFigures struct {
-	Stage  crm.OppStage
-	Count  int
-	Amount decimal.Decimal // Σ expected amount
-}
-
-// OptionCount is how many records carry one value of a value list (ID 0:
-// none given).
-type OptionCount struct {
-	ID     int64
-	Name   string
-	NameEn string
-	Count  int
-}
-
-// Label is the value's name in the given language ("" for none).
-func (o OptionCount) Label(english bool) string {
-	return crm.Option{Name: o.Name, NameEn: o.NameEn}.Label(english)
-}
-
-// RankRow is one salesperson of the ranking.
-type RankRow struct {
-	EmployeeID int64
-	Name       string
-	Deal       Figure // approved orders they own, decided in the period
-	Paid       Figure // confirmed payments they own, paid in the period
-	FollowUps  int    // follow-ups they logged in the period
-}
-
-// Reminder is one lead or customer whose next follow-up is due.
-type Reminder struct {
-	Resource  crm.Resource
-	ID        int64
-	Name      string
-	OwnerName string
-	NextAt    time.Time
-}
-
-// Reminders is a list of due follow-ups: the counts (capped like list
-// totals) per kind, and the first few.
-type Reminders struct {
-	Leads     crm.Total
-	Customers crm.Total
-	Items     []Reminder
-}
-
-// ReminderItems is how many due leads and customers a reminder list shows.
-const ReminderItems = 10
-
-// AgeBucket is the receivables of one age.
-type AgeBucket struct {
-	Key string
-	// From and To are the days of approval the bucket covers (nil: open).
-	From, To *time.Time
-	Figure
-}
-
-// Dashboard holds the figures of the sections that were asked for.
-type Dashboard struct {
-	Deal          Figure // 成交金额: approved orders decided in the period
-	Paid          Figure // 回款金额: confirmed payments paid in the period
-	Outstanding   Figure // 待回款金额: approved orders not paid in full, now
-	NewLeads      int
-	NewCustomers  int
-	WeekFollowUps int // follow-ups logged this week
-	Approvals     int // 待我审批
-	Trend         []MonthFigures
-	Funnel        []StageFigures // every stage, board order
-	Sources       []OptionCount  // new leads by source, most first
-	Levels        []OptionCount  // new customers by level, in the list's order
-	Campaigns     []crm.Campaign // campaigns of the period, the best first, with figures over a's view
-	CampaignTotal int            // campaigns of the period a may view
-	Ranking       []RankRow
-	DueToday      Reminders
-	Overdue       Reminders
-	Receivables   []AgeBucket // AgeBuckets order
-}
-
-// CampaignRows is how many campaigns the dashboard lists.
-const CampaignRows = 10
-
-// RankRows is how many salespeople the ranking lists.
-const RankRows = 20
-
 // collaboratorArray matches ViewScope's collaborator branch, "x = ANY(ARRAY(
 // SELECT … collaborations of the actor))", written so that a BitmapOr can
 // use the branch's index for a list's first page.
@@ -258,11 +113,11 @@ func filterScope(a crm.Actor, res crm.Resource, alias string, args *Args) string
 // view, narrowed by f's department and owner.
 // Narrowed to a's own records (the salesperson filter set to a, or own
 // reminders), it is OwnScope: the same rows, read from an owner index.
-func (f DashboardFilter) scoped(a crm.Actor, res crm.Resource, alias string, args *Args) string {
-	return f.scopedOwn(a, res, alias, args, false)
+func scoped(f crm.DashboardFilter, a crm.Actor, res crm.Resource, alias string, args *Args) string {
+	return scopedOwn(f, a, res, alias, args, false)
 }
 
-func (f DashboardFilter) scopedOwn(a crm.Actor, res crm.Resource, alias string, args *Args, own bool) string {
+func scopedOwn(f crm.DashboardFilter, a crm.Actor, res crm.Resource, alias string, args *Args, own bool) string {
 	var c string
 	if own || f.OwnerID == a.ID {
 		c = OwnScope(a, res, alias, args)
@@ -289,7 +144,7 @@ func DueCondition(res crm.Resource, alias, due string, today time.Time, args *Ar
 	if res == crm.ResLead {
 		c += " AND " + alias + ".status IN ('new', 'following')"
 	}
-	today = dayStart(today)
+	today = crm.DayStart(today)
 	switch due {
 	case "today":
 		return c + " AND " + alias + ".next_follow_up_at >= " + args.Add(today) + " AND " + alias +
@@ -306,10 +161,10 @@ func DueCondition(res crm.Resource, alias, due string, today time.Time, args *Ar
 func OrderDecidedCondition(alias string, from, to *time.Time, args *Args) string {
 	c := "TRUE"
 	if from != nil {
-		c += " AND " + alias + ".decided_at >= " + args.Add(dayStart(*from))
+		c += " AND " + alias + ".decided_at >= " + args.Add(crm.DayStart(*from))
 	}
 	if to != nil {
-		c += " AND " + alias + ".decided_at < " + args.Add(dayStart(*to).AddDate(0, 0, 1))
+		c += " AND " + alias + ".decided_at < " + args.Add(crm.DayStart(*to).AddDate(0, 0, 1))
 	}
 	return c
 }
@@ -355,7 +210,7 @@ func wholeMonths(from, to time.Time) bool {
 // monthlyCond is the condition over monthly_figures (m) of k's departments
 // in the months from the one of from to the one of to, narrowed by f's
 // department and owner.
-func (f DashboardFilter) monthlyCond(k keptSplit, from, to time.Time, args *Args) string {
+func monthlyCond(f crm.DashboardFilter, k keptSplit, from, to time.Time, args *Args) string {
 	first := func(t time.Time) time.Time {
 		t = t.In(crm.Zone)
 		return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
@@ -377,7 +232,7 @@ func (f DashboardFilter) monthlyCond(k keptSplit, from, to time.Time, args *Args
 // outside is the condition over alias of the records of kind res that a
 // views outside k's departments, narrowed by f's department and owner; ""
 // when k covers everything.
-func (f DashboardFilter) outside(a crm.Actor, k keptSplit, res crm.Resource, alias string, args *Args) string {
+func outside(f crm.DashboardFilter, a crm.Actor, k keptSplit, res crm.Resource, alias string, args *Args) string {
 	if k.all {
 		return ""
 	}
@@ -394,282 +249,46 @@ func (f DashboardFilter) outside(a crm.Actor, k keptSplit, res crm.Resource, ali
 // Dashboard computes the sections of f.Sections for a, in one round trip.
 // Sections with money are left out for an actor who may not see money
 // (crm.DashboardMoney), the ranking for one who does not lead a team.
-func (db *DB) Dashboard(ctx context.Context, a crm.Actor, f DashboardFilter) (Dashboard, error) {
-	var d Dashboard
+func (db *DB) Dashboard(ctx context.Context, a crm.Actor, f crm.DashboardFilter) (crm.Dashboard, error) {
+	var d crm.Dashboard
 	on := func(s crm.DashboardSection) bool { return f.Sections[s] && crm.DashboardSectionOpen(a.Role, s) }
 	money := crm.DashboardMoney(a)
-	from, to := dayStart(f.From), dayStart(f.To).AddDate(0, 0, 1) // [from, to)
-	fromDay, toDay := dateArg(&f.From), dateArg(&f.To)
-	b := &pgx.Batch{}
-
-	split := figuresSplit(a)
-	kept := split.ok && wholeMonths(f.From, f.To)
-	if on(crm.SectionKPI) && money && kept {
-		var args Args
-		sql := `/* postgres.Dashboard deal and paid kept */
-			SELECT coalesce(sum(x.da), 0), coalesce(sum(x.dc), 0), coalesce(sum(x.pa), 0), coalesce(sum(x.pc), 0) FROM (
-			    SELECT m.deal_amount AS da, m.deal_count AS dc, m.paid_amount AS pa, m.paid_count AS pc
-			    FROM monthly_figures m WHERE ` + f.monthlyCond(split, f.From, f.To, &args)
-		if c := f.outside(a, split, crm.ResOrder, "od", &args); c != "" {
-			sql += ` UNION ALL SELECT od.total, 1, 0, 0 FROM orders od WHERE od.status = 'approved' AND od.decided_at >= ` +
-				args.Add(from) + ` AND od.decided_at < ` + args.Add(to) + ` AND ` + c
-		}
-		if c := f.outside(a, split, crm.ResPayment, "p", &args); c != "" {
-			sql += ` UNION ALL SELECT 0, 0, p.amount, 1 FROM payments p WHERE p.confirmed AND p.paid_on >= ` +
-				args.Add(fromDay) + `::date AND p.paid_on <= ` + args.Add(toDay) + `::date AND ` + c
-		}
-		b.Queue(sql+`) x`, args.List...).QueryRow(func(r pgx.Row) error {
-			return r.Scan(&d.Deal.Amount, &d.Deal.Count, &d.Paid.Amount, &d.Paid.Count)
-		})
-	} else if on(crm.SectionKPI) && money {
-		var args Args
-		b.Queue(`/* postgres.Dashboard deal */
-			SELECT coalesce(sum(od.total), 0), count(*) FROM orders od
-			WHERE od.status = 'approved' AND od.decided_at >= `+args.Add(from)+` AND od.decided_at < `+args.Add(to)+
-			` AND `+f.scoped(a, crm.ResOrder, "od", &args), args.List...).QueryRow(func(r pgx.Row) error {
-			return r.Scan(&d.Deal.Amount, &d.Deal.Count)
-		})
-		args = Args{}
-		b.Queue(`/* postgres.Dashboard paid */
-			SELECT coalesce(sum(p.amount), 0), count(*) FROM payments p
-			WHERE p.confirmed AND p.paid_on >= `+args.Add(fromDay)+`::date AND p.paid_on <= `+args.Add(toDay)+`::date`+
-			` AND `+f.scoped(a, crm.ResPayment, "p", &args), args.List...).QueryRow(func(r pgx.Row) error {
-			return r.Scan(&d.Paid.Amount, &d.Paid.Count)
-		})
+	q := newDashQueue(a, f, &d)
+	if on(crm.SectionKPI) && money {
+		q.dealAndPaid()
 	}
 	if (on(crm.SectionKPI) || on(crm.SectionReceivables)) && money {
-		today := f.Today()
-		for _, ab := range AgeBuckets {
-			bk := AgeBucket{Key: ab.Key, Figure: Figure{Amount: decimal.Zero}}
-			if ab.Max != 0 {
-				t := today.AddDate(0, 0, -ab.Max)
-				bk.From = &t
-			}
-			if ab.Min != 0 {
-				t := today.AddDate(0, 0, -ab.Min)
-				bk.To = &t
-			}
-			d.Receivables = append(d.Receivables, bk)
-		}
-		var args Args
-		d30, d90 := args.Add(today.AddDate(0, 0, -30)), args.Add(today.AddDate(0, 0, -90))
-		b.Queue(`/* postgres.Dashboard receivables */
-			SELECT CASE WHEN od.decided_at >= `+d30+` THEN 0 WHEN od.decided_at >= `+d90+` THEN 1 ELSE 2 END,
-			       count(*), coalesce(sum(od.total - od.paid_amount), 0)
-			FROM orders od WHERE `+UnpaidCondition("od")+` AND `+f.scoped(a, crm.ResOrder, "od", &args)+` GROUP BY 1`,
-			args.List...).Query(func(rows pgx.Rows) error {
-			for rows.Next() {
-				var i int
-				var fig Figure
-				if err := rows.Scan(&i, &fig.Count, &fig.Amount); err != nil {
-					return err
-				}
-				d.Receivables[i].Figure = fig
-			}
-			return rows.Err()
-		})
+		q.receivables()
 	}
 	if on(crm.SectionKPI) || on(crm.SectionSources) {
-		var args Args
-		b.Queue(`/* postgres.Dashboard leads */
-			SELECT x.id, coalesce(o.name, ''), coalesce(o.name_en, ''), x.n
-			FROM (SELECT coalesce(l.source_id, 0) AS id, count(*) AS n FROM leads l
-			      WHERE l.created_at >= `+args.Add(from)+` AND l.created_at < `+args.Add(to)+` AND `+
-			f.scoped(a, crm.ResLead, "l", &args)+` GROUP BY 1) x
-			LEFT JOIN options o ON o.id = x.id
-			ORDER BY x.n DESC, o.position NULLS LAST, x.id`, args.List...).Query(func(rows pgx.Rows) error {
-			var err error
-			d.Sources, err = pgx.CollectRows(rows, pgx.RowToStructByPos[OptionCount])
-			for _, s := range d.Sources {
-				d.NewLeads += s.Count
-			}
-			return err
-		})
+		q.sources()
 	}
 	if on(crm.SectionKPI) || on(crm.SectionLevels) {
-		var args Args
-		b.Queue(`/* postgres.Dashboard customers */
-			SELECT x.id, coalesce(o.name, ''), coalesce(o.name_en, ''), x.n
-			FROM (SELECT coalesce(c.level_id, 0) AS id, count(*) AS n FROM customers c
-			      WHERE c.created_at >= `+args.Add(from)+` AND c.created_at < `+args.Add(to)+` AND `+
-			f.scoped(a, crm.ResCustomer, "c", &args)+` GROUP BY 1) x
-			LEFT JOIN options o ON o.id = x.id
-			ORDER BY o.position NULLS LAST, x.id`, args.List...).Query(func(rows pgx.Rows) error {
-			var err error
-			d.Levels, err = pgx.CollectRows(rows, pgx.RowToStructByPos[OptionCount])
-			for _, s := range d.Levels {
-				d.NewCustomers += s.Count
-			}
-			return err
-		})
+		q.levels()
 	}
 	if on(crm.SectionKPI) {
-		var args Args
-		mon, sun := f.Week()
-		b.Queue(`/* postgres.Dashboard week follow-ups */
-			SELECT count(*) FROM follow_ups f WHERE f.followed_at >= `+args.Add(mon)+` AND f.followed_at < `+
-			args.Add(sun.AddDate(0, 0, 1))+` AND `+f.scoped(a, crm.ResFollowUp, "f", &args), args.List...).QueryRow(func(r pgx.Row) error {
-			return r.Scan(&d.WeekFollowUps)
-		})
-		if crm.CanSeeArea(a, crm.AreaApprovals) {
-			args = Args{}
-			b.Queue(`/* postgres.Dashboard approvals */ SELECT count(*) FROM orders o WHERE `+InboxScope(a, "o", &args),
-				args.List...).QueryRow(func(r pgx.Row) error { return r.Scan(&d.Approvals) })
-		}
+		q.weekAndApprovals()
 	}
 	if on(crm.SectionTrend) && money {
-		months := f.TrendMonths()
-		index := map[string]int{}
-		for i, m := range months {
-			d.Trend = append(d.Trend, MonthFigures{Month: m, Deal: Figure{Amount: decimal.Zero}, Paid: Figure{Amount: decimal.Zero}})
-			index[m.Format("2006-01")] = i
-		}
-		start, end := months[0], months[11].AddDate(0, 1, 0)
-		read := func(paid bool) func(pgx.Rows) error {
-			return func(rows pgx.Rows) error {
-				for rows.Next() {
-					var m time.Time
-					var fig Figure
-					if err := rows.Scan(&m, &fig.Amount, &fig.Count); err != nil {
-						return err
-					}
-					month := m.Format("2006-01")
-					if i, ok := index[month]; ok && paid {
-						d.Trend[i].Paid = fig
-					} else if ok {
-						d.Trend[i].Deal = fig
-					}
-				}
-				return rows.Err()
-			}
-		}
-		if split.ok { // the twelve months are whole months
-			var args Args
-			sql := `/* postgres.Dashboard trend kept */
-				SELECT x.month, coalesce(sum(x.da), 0), coalesce(sum(x.dc), 0), coalesce(sum(x.pa), 0), coalesce(sum(x.pc), 0) FROM (
-				    SELECT m.month, m.deal_amount AS da, m.deal_count AS dc, m.paid_amount AS pa, m.paid_count AS pc
-				    FROM monthly_figures m WHERE ` + f.monthlyCond(split, start, end.AddDate(0, 0, -1), &args)
-			if c := f.outside(a, split, crm.ResOrder, "od", &args); c != "" {
-				sql += ` UNION ALL SELECT date_trunc('month', od.decided_at AT TIME ZONE ` + args.Add(crm.Zone.String()) + `)::date,
-				    od.total, 1, 0, 0 FROM orders od WHERE od.status = 'approved' AND od.decided_at >= ` + args.Add(start) +
-					` AND od.decided_at < ` + args.Add(end) + ` AND ` + c
-			}
-			if c := f.outside(a, split, crm.ResPayment, "p", &args); c != "" {
-				sql += ` UNION ALL SELECT date_trunc('month', p.paid_on)::date, 0, 0, p.amount, 1 FROM payments p
-				    WHERE p.confirmed AND p.paid_on >= ` + args.Add(dateArg(&start)) + `::date AND p.paid_on < ` +
-					args.Add(dateArg(&end)) + `::date AND ` + c
-			}
-			b.Queue(sql+`) x GROUP BY x.month`, args.List...).Query(func(rows pgx.Rows) error {
-				for rows.Next() {
-					var m time.Time
-					var deal, paid Figure
-					if err := rows.Scan(&m, &deal.Amount, &deal.Count, &paid.Amount, &paid.Count); err != nil {
-						return err
-					}
-					if i, ok := index[m.Format("2006-01")]; ok {
-						d.Trend[i].Deal, d.Trend[i].Paid = deal, paid
-					}
-				}
-				return rows.Err()
-			})
-		} else {
-			var args Args
-			b.Queue(`/* postgres.Dashboard trend deal */
-			SELECT date_trunc('month', od.decided_at AT TIME ZONE `+args.Add(crm.Zone.String())+`), sum(od.total), count(*)
-			FROM orders od WHERE od.status = 'approved' AND od.decided_at >= `+args.Add(start)+` AND od.decided_at < `+args.Add(end)+
-				` AND `+f.scoped(a, crm.ResOrder, "od", &args)+` GROUP BY 1`, args.List...).Query(read(false))
-			args = Args{}
-			b.Queue(`/* postgres.Dashboard trend paid */
-			SELECT date_trunc('month', p.paid_on::timestamp), sum(p.amount), count(*)
-			FROM payments p WHERE p.confirmed AND p.paid_on >= `+args.Add(dateArg(&start))+`::date AND p.paid_on < `+
-				args.Add(dateArg(&end))+`::date AND `+f.scoped(a, crm.ResPayment, "p", &args)+` GROUP BY 1`, args.List...).Query(read(true))
-		}
+		q.trend()
 	}
 	if on(crm.SectionFunnel) {
-		for _, s := range crm.OppStages {
-			d.Funnel = append(d.Funnel, StageFigures{Stage: s, Amount: decimal.Zero})
-		}
-		var args Args
-		b.Queue(`/* postgres.Dashboard funnel */
-			SELECT op.stage, count(*), coalesce(sum(op.expected_amount), 0) FROM opportunities op
-			WHERE op.created_at >= `+args.Add(from)+` AND op.created_at < `+args.Add(to)+` AND `+
-			f.scoped(a, crm.ResOpportunity, "op", &args)+` GROUP BY 1`, args.List...).Query(func(rows pgx.Rows) error {
-			for rows.Next() {
-				var st StageFigures
-				if err := rows.Scan(&st.Stage, &st.Count, &st.Amount); err != nil {
-					return err
-				}
-				for i := range d.Funnel {
-					if d.Funnel[i].Stage == st.Stage {
-						d.Funnel[i] = st
-					}
-				}
-			}
-			return rows.Err()
-		})
+		q.funnel()
 	}
 	if on(crm.SectionCampaigns) {
-		db.queueCampaigns(b, a, f, &d)
+		db.queueCampaigns(q.b, a, f, &d)
 	}
-	scanRank := func(rows pgx.Rows) error {
-		var err error
-		d.Ranking, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (RankRow, error) {
-			var x RankRow
-			err := r.Scan(&x.EmployeeID, &x.Name, &x.Deal.Amount, &x.Deal.Count, &x.Paid.Amount, &x.Paid.Count, &x.FollowUps)
-			return x, err
-		})
-		return err
-	}
-	if on(crm.SectionRanking) && money && crm.DashboardTeam(a) && kept {
-		var args Args
-		sql := `/* postgres.Dashboard ranking kept */
-			SELECT e.id, e.name, x.da, x.dc, x.pa, x.pc, x.fu
-			FROM (SELECT y.o, sum(y.da) AS da, sum(y.dc) AS dc, sum(y.pa) AS pa, sum(y.pc) AS pc, sum(y.fu) AS fu FROM (
-			          SELECT m.owner_id AS o, m.deal_amount AS da, m.deal_count AS dc, m.paid_amount AS pa, m.paid_count AS pc,
-			                 m.follow_ups AS fu
-			          FROM monthly_figures m WHERE ` + f.monthlyCond(split, f.From, f.To, &args) + ` AND m.owner_id <> 0`
-		if c := f.outside(a, split, crm.ResOrder, "od", &args); c != "" {
-			sql += ` UNION ALL SELECT od.owner_id, od.total, 1, 0, 0, 0 FROM orders od WHERE od.status = 'approved'
-			    AND od.decided_at >= ` + args.Add(from) + ` AND od.decided_at < ` + args.Add(to) + ` AND od.owner_id IS NOT NULL AND ` + c
-		}
-		if c := f.outside(a, split, crm.ResPayment, "p", &args); c != "" {
-			sql += ` UNION ALL SELECT p.owner_id, 0, 0, p.amount, 1, 0 FROM payments p WHERE p.confirmed
-			    AND p.paid_on >= ` + args.Add(fromDay) + `::date AND p.paid_on <= ` + args.Add(toDay) + `::date AND p.owner_id IS NOT NULL AND ` + c
-		}
-		if c := f.outside(a, split, crm.ResFollowUp, "f", &args); c != "" {
-			sql += ` UNION ALL SELECT f.owner_id, 0, 0, 0, 0, 1 FROM follow_ups f
-			    WHERE f.followed_at >= ` + args.Add(from) + ` AND f.followed_at < ` + args.Add(to) + ` AND f.owner_id IS NOT NULL AND ` + c
-		}
-		b.Queue(sql+`) y GROUP BY y.o HAVING sum(y.dc) <> 0 OR sum(y.pc) <> 0 OR sum(y.fu) <> 0) x
-			JOIN employees e ON e.id = x.o
-			ORDER BY 3 DESC, 5 DESC, 7 DESC, e.name, e.id LIMIT `+strconv.Itoa(RankRows), args.List...).Query(scanRank)
-	} else if on(crm.SectionRanking) && money && crm.DashboardTeam(a) {
-		var args Args
-		fr, t := args.Add(from), args.Add(to)
-		b.Queue(`/* postgres.Dashboard ranking */
-			WITH d AS (SELECT od.owner_id AS id, sum(od.total) AS amount, count(*) AS n FROM orders od
-			           WHERE od.status = 'approved' AND od.decided_at >= `+fr+` AND od.decided_at < `+t+` AND od.owner_id IS NOT NULL
-			           AND `+f.scoped(a, crm.ResOrder, "od", &args)+` GROUP BY 1),
-			     p AS (SELECT p.owner_id AS id, sum(p.amount) AS amount, count(*) AS n FROM payments p
-			           WHERE p.confirmed AND p.paid_on >= `+args.Add(fromDay)+`::date AND p.paid_on <= `+args.Add(toDay)+`::date
-			           AND p.owner_id IS NOT NULL AND `+f.scoped(a, crm.ResPayment, "p", &args)+` GROUP BY 1),
-			     fu AS (SELECT f.owner_id AS id, count(*) AS n FROM follow_ups f
-			           WHERE f.followed_at >= `+fr+` AND f.followed_at < `+t+` AND f.owner_id IS NOT NULL
-			           AND `+f.scoped(a, crm.ResFollowUp, "f", &args)+` GROUP BY 1)
-			SELECT e.id, e.name, coalesce(d.amount, 0), coalesce(d.n, 0), coalesce(p.amount, 0), coalesce(p.n, 0), coalesce(fu.n, 0)
-			FROM (SELECT id FROM d UNION SELECT id FROM p UNION SELECT id FROM fu) x
-			JOIN employees e ON e.id = x.id
-			LEFT JOIN d ON d.id = x.id LEFT JOIN p ON p.id = x.id LEFT JOIN fu ON fu.id = x.id
-			ORDER BY 3 DESC, 5 DESC, 7 DESC, e.name, e.id LIMIT `+strconv.Itoa(RankRows), args.List...).Query(scanRank)
+	if on(crm.SectionRanking) && money && crm.DashboardTeam(a) {
+		q.ranking()
 	}
 	if on(crm.SectionFollowUps) {
-		queueReminders(b, a, f, "today", &d.DueToday)
-		queueReminders(b, a, f, "overdue", &d.Overdue)
+		queueReminders(q.b, a, f, "today", &d.DueToday)
+		queueReminders(q.b, a, f, "overdue", &d.Overdue)
 	}
-	if b.Len() == 0 {
+	if q.b.Len() == 0 {
 		return d, nil
 	}
-	if err := db.readBatch(ctx, b); err != nil {
+	if err := db.readBatch(ctx, q.b); err != nil {
 		return d, err
 	}
 	d.Outstanding.Amount = decimal.Zero
@@ -678,6 +297,341 @@ func (db *DB) Dashboard(ctx context.Context, a crm.Actor, f DashboardFilter) (Da
 		d.Outstanding.Count += r.Count
 	}
 	return d, nil
+}
+
+// dashQueue is one dashboard's batch as it is queued: the actor and the
+// filter, the period's bounds, how kept figures are read, and the figures
+// the queries fill when the batch is read.
+type dashQueue struct {
+	b              *pgx.Batch
+	a              crm.Actor
+	f              crm.DashboardFilter
+	d              *crm.Dashboard
+	from, to       time.Time // [from, to): the period's moments
+	fromDay, toDay any       // the period's first and last day, as date arguments
+	split          keptSplit
+	kept           bool // the period is whole months and split.ok: read monthly_figures
+}
+
+func newDashQueue(a crm.Actor, f crm.DashboardFilter, d *crm.Dashboard) *dashQueue {
+	split := figuresSplit(a)
+	return &dashQueue{b: &pgx.Batch{}, a: a, f: f, d: d,
+		from: crm.DayStart(f.From), to: crm.DayStart(f.To).AddDate(0, 0, 1),
+		fromDay: dateArg(&f.From), toDay: dateArg(&f.To),
+		split: split, kept: split.ok && wholeMonths(f.From, f.To)}
+}
+
+// dealAndPaid queues 成交金额 and 回款金额 of the period.
+func (q *dashQueue) dealAndPaid() {
+	b, a, f, d, split := q.b, q.a, q.f, q.d, q.split
+	from, to, fromDay, toDay := q.from, q.to, q.fromDay, q.toDay
+	if q.kept {
+
+		var args Args
+		sql := `/* postgres.Dashboard deal and paid kept */
+		SELECT coalesce(sum(x.da), 0), coalesce(sum(x.dc), 0), coalesce(sum(x.pa), 0), coalesce(sum(x.pc), 0) FROM (
+		    SELECT m.deal_amount AS da, m.deal_count AS dc, m.paid_amount AS pa, m.paid_count AS pc
+		    FROM monthly_figures m WHERE ` + monthlyCond(f, split, f.From, f.To, &args)
+		if c := outside(f, a, split, crm.ResOrder, "od", &args); c != "" {
+			sql += ` UNION ALL SELECT od.total, 1, 0, 0 FROM orders od WHERE od.status = 'approved' AND od.decided_at >= ` +
+				args.Add(from) + ` AND od.decided_at < ` + args.Add(to) + ` AND ` + c
+		}
+		if c := outside(f, a, split, crm.ResPayment, "p", &args); c != "" {
+			sql += ` UNION ALL SELECT 0, 0, p.amount, 1 FROM payments p WHERE p.confirmed AND p.paid_on >= ` +
+				args.Add(fromDay) + `::date AND p.paid_on <= ` + args.Add(toDay) + `::date AND ` + c
+		}
+		b.Queue(sql+`) x`, args.List...).QueryRow(func(r pgx.Row) error {
+			return r.Scan(&d.Deal.Amount, &d.Deal.Count, &d.Paid.Amount, &d.Paid.Count)
+		})
+		return
+	}
+
+	var args Args
+	b.Queue(`/* postgres.Dashboard deal */
+		SELECT coalesce(sum(od.total), 0), count(*) FROM orders od
+		WHERE od.status = 'approved' AND od.decided_at >= `+args.Add(from)+` AND od.decided_at < `+args.Add(to)+
+		` AND `+scoped(f, a, crm.ResOrder, "od", &args), args.List...).QueryRow(func(r pgx.Row) error {
+		return r.Scan(&d.Deal.Amount, &d.Deal.Count)
+	})
+	args = Args{}
+	b.Queue(`/* postgres.Dashboard paid */
+		SELECT coalesce(sum(p.amount), 0), count(*) FROM payments p
+		WHERE p.confirmed AND p.paid_on >= `+args.Add(fromDay)+`::date AND p.paid_on <= `+args.Add(toDay)+`::date`+
+		` AND `+scoped(f, a, crm.ResPayment, "p", &args), args.List...).QueryRow(func(r pgx.Row) error {
+		return r.Scan(&d.Paid.Amount, &d.Paid.Count)
+	})
+}
+
+// receivables queues the open receivables by age.
+func (q *dashQueue) receivables() {
+	b, a, f, d := q.b, q.a, q.f, q.d
+
+	today := f.Today()
+	for _, ab := range crm.AgeBuckets {
+		bk := crm.AgeBucket{Key: ab.Key, Figure: crm.Figure{Amount: decimal.Zero}}
+		if ab.Max != 0 {
+			t := today.AddDate(0, 0, -ab.Max)
+			bk.From = &t
+		}
+		if ab.Min != 0 {
+			t := today.AddDate(0, 0, -ab.Min)
+			bk.To = &t
+		}
+		d.Receivables = append(d.Receivables, bk)
+	}
+	var args Args
+	d30, d90 := args.Add(today.AddDate(0, 0, -30)), args.Add(today.AddDate(0, 0, -90))
+	b.Queue(`/* postgres.Dashboard receivables */
+		SELECT CASE WHEN od.decided_at >= `+d30+` THEN 0 WHEN od.decided_at >= `+d90+` THEN 1 ELSE 2 END,
+		       count(*), coalesce(sum(od.total - od.paid_amount), 0)
+		FROM orders od WHERE `+UnpaidCondition("od")+` AND `+scoped(f, a, crm.ResOrder, "od", &args)+` GROUP BY 1`,
+		args.List...).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var i int
+			var fig crm.Figure
+			if err := rows.Scan(&i, &fig.Count, &fig.Amount); err != nil {
+				return err
+			}
+			d.Receivables[i].Figure = fig
+		}
+		return rows.Err()
+	})
+}
+
+// sources queues the period's new leads by source.
+func (q *dashQueue) sources() {
+	b, a, f, d, from, to := q.b, q.a, q.f, q.d, q.from, q.to
+
+	var args Args
+	b.Queue(`/* postgres.Dashboard leads */
+		SELECT x.id, coalesce(o.name, ''), coalesce(o.name_en, ''), x.n
+		FROM (SELECT coalesce(l.source_id, 0) AS id, count(*) AS n FROM leads l
+		      WHERE l.created_at >= `+args.Add(from)+` AND l.created_at < `+args.Add(to)+` AND `+
+		scoped(f, a, crm.ResLead, "l", &args)+` GROUP BY 1) x
+		LEFT JOIN options o ON o.id = x.id
+		ORDER BY x.n DESC, o.position NULLS LAST, x.id`, args.List...).Query(func(rows pgx.Rows) error {
+		var err error
+		d.Sources, err = pgx.CollectRows(rows, pgx.RowToStructByPos[crm.OptionCount])
+		for _, s := range d.Sources {
+			d.NewLeads += s.Count
+		}
+		return err
+	})
+}
+
+// levels queues the period's new customers by level.
+func (q *dashQueue) levels() {
+	b, a, f, d, from, to := q.b, q.a, q.f, q.d, q.from, q.to
+
+	var args Args
+	b.Queue(`/* postgres.Dashboard customers */
+		SELECT x.id, coalesce(o.name, ''), coalesce(o.name_en, ''), x.n
+		FROM (SELECT coalesce(c.level_id, 0) AS id, count(*) AS n FROM customers c
+		      WHERE c.created_at >= `+args.Add(from)+` AND c.created_at < `+args.Add(to)+` AND `+
+		scoped(f, a, crm.ResCustomer, "c", &args)+` GROUP BY 1) x
+		LEFT JOIN options o ON o.id = x.id
+		ORDER BY o.position NULLS LAST, x.id`, args.List...).Query(func(rows pgx.Rows) error {
+		var err error
+		d.Levels, err = pgx.CollectRows(rows, pgx.RowToStructByPos[crm.OptionCount])
+		for _, s := range d.Levels {
+			d.NewCustomers += s.Count
+		}
+		return err
+	})
+}
+
+// weekAndApprovals queues this week's follow-ups and the orders waiting
+// for a's decision.
+func (q *dashQueue) weekAndApprovals() {
+	b, a, f, d := q.b, q.a, q.f, q.d
+
+	var args Args
+	mon, sun := f.Week()
+	b.Queue(`/* postgres.Dashboard week follow-ups */
+		SELECT count(*) FROM follow_ups f WHERE f.followed_at >= `+args.Add(mon)+` AND f.followed_at < `+
+		args.Add(sun.AddDate(0, 0, 1))+` AND `+scoped(f, a, crm.ResFollowUp, "f", &args), args.List...).QueryRow(func(r pgx.Row) error {
+		return r.Scan(&d.WeekFollowUps)
+	})
+	if crm.CanSeeArea(a, crm.AreaApprovals) {
+		args = Args{}
+		b.Queue(`/* postgres.Dashboard approvals */ SELECT count(*) FROM orders o WHERE `+InboxScope(a, "o", &args),
+			args.List...).QueryRow(func(r pgx.Row) error { return r.Scan(&d.Approvals) })
+	}
+}
+
+// trend queues the twelve months of the trend chart.
+func (q *dashQueue) trend() {
+	b, a, f, d, split := q.b, q.a, q.f, q.d, q.split
+
+	months := f.TrendMonths()
+	index := map[string]int{}
+	for i, m := range months {
+		d.Trend = append(d.Trend, crm.MonthFigures{Month: m, Deal: crm.Figure{Amount: decimal.Zero}, Paid: crm.Figure{Amount: decimal.Zero}})
+		index[m.Format("2006-01")] = i
+	}
+	start, end := months[0], months[11].AddDate(0, 1, 0)
+	read := func(paid bool) func(pgx.Rows) error {
+		return func(rows pgx.Rows) error {
+			for rows.Next() {
+				var m time.Time
+				var fig crm.Figure
+				if err := rows.Scan(&m, &fig.Amount, &fig.Count); err != nil {
+					return err
+				}
+				month := m.Format("2006-01")
+				if i, ok := index[month]; ok && paid {
+					d.Trend[i].Paid = fig
+				} else if ok {
+					d.Trend[i].Deal = fig
+				}
+			}
+			return rows.Err()
+		}
+	}
+	if split.ok { // the twelve months are whole months
+		var args Args
+		sql := `/* postgres.Dashboard trend kept */
+			SELECT x.month, coalesce(sum(x.da), 0), coalesce(sum(x.dc), 0), coalesce(sum(x.pa), 0), coalesce(sum(x.pc), 0) FROM (
+			    SELECT m.month, m.deal_amount AS da, m.deal_count AS dc, m.paid_amount AS pa, m.paid_count AS pc
+			    FROM monthly_figures m WHERE ` + monthlyCond(f, split, start, end.AddDate(0, 0, -1), &args)
+		if c := outside(f, a, split, crm.ResOrder, "od", &args); c != "" {
+			sql += ` UNION ALL SELECT date_trunc('month', od.decided_at AT TIME ZONE ` + args.Add(crm.Zone.String()) + `)::date,
+			    od.total, 1, 0, 0 FROM orders od WHERE od.status = 'approved' AND od.decided_at >= ` + args.Add(start) +
+				` AND od.decided_at < ` + args.Add(end) + ` AND ` + c
+		}
+		if c := outside(f, a, split, crm.ResPayment, "p", &args); c != "" {
+			sql += ` UNION ALL SELECT date_trunc('month', p.paid_on)::date, 0, 0, p.amount, 1 FROM payments p
+			    WHERE p.confirmed AND p.paid_on >= ` + args.Add(dateArg(&start)) + `::date AND p.paid_on < ` +
+				args.Add(dateArg(&end)) + `::date AND ` + c
+		}
+		b.Queue(sql+`) x GROUP BY x.month`, args.List...).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var m time.Time
+				var deal, paid crm.Figure
+				if err := rows.Scan(&m, &deal.Amount, &deal.Count, &paid.Amount, &paid.Count); err != nil {
+					return err
+				}
+				if i, ok := index[m.Format("2006-01")]; ok {
+					d.Trend[i].Deal, d.Trend[i].Paid = deal, paid
+				}
+			}
+			return rows.Err()
+		})
+		return
+	}
+
+	var args Args
+	b.Queue(`/* postgres.Dashboard trend deal */
+		SELECT date_trunc('month', od.decided_at AT TIME ZONE `+args.Add(crm.Zone.String())+`), sum(od.total), count(*)
+		FROM orders od WHERE od.status = 'approved' AND od.decided_at >= `+args.Add(start)+` AND od.decided_at < `+args.Add(end)+
+		` AND `+scoped(f, a, crm.ResOrder, "od", &args)+` GROUP BY 1`, args.List...).Query(read(false))
+	args = Args{}
+	b.Queue(`/* postgres.Dashboard trend paid */
+		SELECT date_trunc('month', p.paid_on::timestamp), sum(p.amount), count(*)
+		FROM payments p WHERE p.confirmed AND p.paid_on >= `+args.Add(dateArg(&start))+`::date AND p.paid_on < `+
+		args.Add(dateArg(&end))+`::date AND `+scoped(f, a, crm.ResPayment, "p", &args)+` GROUP BY 1`, args.List...).Query(read(true))
+}
+
+// funnel queues the period's opportunities by stage.
+func (q *dashQueue) funnel() {
+	b, a, f, d, from, to := q.b, q.a, q.f, q.d, q.from, q.to
+
+	for _, s := range crm.OppStages {
+		d.Funnel = append(d.Funnel, crm.StageFigures{Stage: s, Amount: decimal.Zero})
+	}
+	var args Args
+	b.Queue(`/* postgres.Dashboard funnel */
+		SELECT op.stage, count(*), coalesce(sum(op.expected_amount), 0) FROM opportunities op
+		WHERE op.created_at >= `+args.Add(from)+` AND op.created_at < `+args.Add(to)+` AND `+
+		scoped(f, a, crm.ResOpportunity, "op", &args)+` GROUP BY 1`, args.List...).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var st crm.StageFigures
+			if err := rows.Scan(&st.Stage, &st.Count, &st.Amount); err != nil {
+				return err
+			}
+			for i := range d.Funnel {
+				if d.Funnel[i].Stage == st.Stage {
+					d.Funnel[i] = st
+				}
+			}
+		}
+		return rows.Err()
+	})
+}
+
+// ranking queues the salespeople's figures of the period.
+func (q *dashQueue) ranking() {
+	if q.kept {
+		q.rankingKept()
+	} else {
+		q.rankingSummed()
+	}
+}
+
+// scanRank reads the ranking's rows into d.
+func scanRank(d *crm.Dashboard) func(pgx.Rows) error {
+	return func(rows pgx.Rows) error {
+		var err error
+		d.Ranking, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (crm.RankRow, error) {
+			var x crm.RankRow
+			err := r.Scan(&x.EmployeeID, &x.Name, &x.Deal.Amount, &x.Deal.Count, &x.Paid.Amount, &x.Paid.Count, &x.FollowUps)
+			return x, err
+		})
+		return err
+	}
+}
+
+// rankingKept is the ranking over whole months, from monthly_figures.
+func (q *dashQueue) rankingKept() {
+	b, a, f, split := q.b, q.a, q.f, q.split
+	from, to, fromDay, toDay := q.from, q.to, q.fromDay, q.toDay
+
+	var args Args
+	sql := `/* postgres.Dashboard ranking kept */
+		SELECT e.id, e.name, x.da, x.dc, x.pa, x.pc, x.fu
+		FROM (SELECT y.o, sum(y.da) AS da, sum(y.dc) AS dc, sum(y.pa) AS pa, sum(y.pc) AS pc, sum(y.fu) AS fu FROM (
+		          SELECT m.owner_id AS o, m.deal_amount AS da, m.deal_count AS dc, m.paid_amount AS pa, m.paid_count AS pc,
+		                 m.follow_ups AS fu
+		          FROM monthly_figures m WHERE ` + monthlyCond(f, split, f.From, f.To, &args) + ` AND m.owner_id <> 0`
+	if c := outside(f, a, split, crm.ResOrder, "od", &args); c != "" {
+		sql += ` UNION ALL SELECT od.owner_id, od.total, 1, 0, 0, 0 FROM orders od WHERE od.status = 'approved'
+		    AND od.decided_at >= ` + args.Add(from) + ` AND od.decided_at < ` + args.Add(to) + ` AND od.owner_id IS NOT NULL AND ` + c
+	}
+	if c := outside(f, a, split, crm.ResPayment, "p", &args); c != "" {
+		sql += ` UNION ALL SELECT p.owner_id, 0, 0, p.amount, 1, 0 FROM payments p WHERE p.confirmed
+		    AND p.paid_on >= ` + args.Add(fromDay) + `::date AND p.paid_on <= ` + args.Add(toDay) + `::date AND p.owner_id IS NOT NULL AND ` + c
+	}
+	if c := outside(f, a, split, crm.ResFollowUp, "f", &args); c != "" {
+		sql += ` UNION ALL SELECT f.owner_id, 0, 0, 0, 0, 1 FROM follow_ups f
+		    WHERE f.followed_at >= ` + args.Add(from) + ` AND f.followed_at < ` + args.Add(to) + ` AND f.owner_id IS NOT NULL AND ` + c
+	}
+	b.Queue(sql+`) y GROUP BY y.o HAVING sum(y.dc) <> 0 OR sum(y.pc) <> 0 OR sum(y.fu) <> 0) x
+		JOIN employees e ON e.id = x.o
+		ORDER BY 3 DESC, 5 DESC, 7 DESC, e.name, e.id LIMIT `+strconv.Itoa(crm.RankRows), args.List...).Query(scanRank(q.d))
+}
+
+// rankingSummed is the ranking summed from the period's records.
+func (q *dashQueue) rankingSummed() {
+	b, a, f := q.b, q.a, q.f
+	from, to, fromDay, toDay := q.from, q.to, q.fromDay, q.toDay
+
+	var args Args
+	fr, t := args.Add(from), args.Add(to)
+	b.Queue(`/* postgres.Dashboard ranking */
+		WITH d AS (SELECT od.owner_id AS id, sum(od.total) AS amount, count(*) AS n FROM orders od
+		           WHERE od.status = 'approved' AND od.decided_at >= `+fr+` AND od.decided_at < `+t+` AND od.owner_id IS NOT NULL
+		           AND `+scoped(f, a, crm.ResOrder, "od", &args)+` GROUP BY 1),
+		     p AS (SELECT p.owner_id AS id, sum(p.amount) AS amount, count(*) AS n FROM payments p
+		           WHERE p.confirmed AND p.paid_on >= `+args.Add(fromDay)+`::date AND p.paid_on <= `+args.Add(toDay)+`::date
+		           AND p.owner_id IS NOT NULL AND `+scoped(f, a, crm.ResPayment, "p", &args)+` GROUP BY 1),
+		     fu AS (SELECT f.owner_id AS id, count(*) AS n FROM follow_ups f
+		           WHERE f.followed_at >= `+fr+` AND f.followed_at < `+t+` AND f.owner_id IS NOT NULL
+		           AND `+scoped(f, a, crm.ResFollowUp, "f", &args)+` GROUP BY 1)
+		SELECT e.id, e.name, coalesce(d.amount, 0), coalesce(d.n, 0), coalesce(p.amount, 0), coalesce(p.n, 0), coalesce(fu.n, 0)
+		FROM (SELECT id FROM d UNION SELECT id FROM p UNION SELECT id FROM fu) x
+		JOIN employees e ON e.id = x.id
+		LEFT JOIN d ON d.id = x.id LEFT JOIN p ON p.id = x.id LEFT JOIN fu ON fu.id = x.id
+		ORDER BY 3 DESC, 5 DESC, 7 DESC, e.name, e.id LIMIT `+strconv.Itoa(crm.RankRows), args.List...).Query(scanRank(q.d))
 }
 
 // readBatch sends the queued queries of a page in one read-only
@@ -699,7 +653,7 @@ func (db *DB) readBatch(ctx context.Context, b *pgx.Batch) error {
 // over the leads and customers a may view (narrowed by f's department and
 // owner), the best 成交金额 first. For those who view every lead and
 // customer, unfiltered, these are the figures kept on write.
-func (db *DB) queueCampaigns(b *pgx.Batch, a crm.Actor, f DashboardFilter, d *Dashboard) {
+func (db *DB) queueCampaigns(b *pgx.Batch, a crm.Actor, f crm.DashboardFilter, d *crm.Dashboard) {
 	var args Args
 	cond := ViewScope(a, crm.ResCampaign, "c", &args) +
 		" AND (c.start_date IS NULL OR c.start_date <= " + args.Add(dateArg(&f.To)) + "::date)" +
@@ -711,17 +665,17 @@ func (db *DB) queueCampaigns(b *pgx.Batch, a crm.Actor, f DashboardFilter, d *Da
 		sql = `/* postgres.Dashboard campaigns kept */
 			SELECT c.id, c.name, c.actual_cost, c.lead_count, c.customer_count, c.deal_amount, count(*) OVER ()
 			FROM campaigns c WHERE ` + cond + `
-			ORDER BY c.deal_amount DESC, c.lead_count DESC, c.id DESC LIMIT ` + strconv.Itoa(CampaignRows)
+			ORDER BY c.deal_amount DESC, c.lead_count DESC, c.id DESC LIMIT ` + strconv.Itoa(crm.CampaignRows)
 	} else {
 		sql = `/* postgres.Dashboard campaigns */
 			WITH c AS (SELECT c.id, c.name, c.actual_cost FROM campaigns c WHERE ` + cond + `),
 			     l AS (SELECT l.campaign_id AS id, count(*) AS n FROM leads l
-			           WHERE l.campaign_id = ANY(ARRAY(SELECT id FROM c)) AND ` + f.scoped(a, crm.ResLead, "l", &args) + ` GROUP BY 1),
+			           WHERE l.campaign_id = ANY(ARRAY(SELECT id FROM c)) AND ` + scoped(f, a, crm.ResLead, "l", &args) + ` GROUP BY 1),
 			     cu AS (SELECT cu.campaign_id AS id, count(*) AS n, sum(cu.deal_amount) AS amount FROM customers cu
-			           WHERE cu.campaign_id = ANY(ARRAY(SELECT id FROM c)) AND ` + f.scoped(a, crm.ResCustomer, "cu", &args) + ` GROUP BY 1)
+			           WHERE cu.campaign_id = ANY(ARRAY(SELECT id FROM c)) AND ` + scoped(f, a, crm.ResCustomer, "cu", &args) + ` GROUP BY 1)
 			SELECT c.id, c.name, c.actual_cost, coalesce(l.n, 0), coalesce(cu.n, 0), coalesce(cu.amount, 0), count(*) OVER ()
 			FROM c LEFT JOIN l ON l.id = c.id LEFT JOIN cu ON cu.id = c.id
-			ORDER BY 6 DESC, 4 DESC, c.id DESC LIMIT ` + strconv.Itoa(CampaignRows)
+			ORDER BY 6 DESC, 4 DESC, c.id DESC LIMIT ` + strconv.Itoa(crm.CampaignRows)
 	}
 	b.Queue(sql, args.List...).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
@@ -739,9 +693,9 @@ func (db *DB) queueCampaigns(b *pgx.Batch, a crm.Actor, f DashboardFilter, d *Da
 // "today" or "overdue"): the counts, capped like list totals, and the
 // first ReminderItems of both, today's earliest first, the overdue most
 // recent first.
-func queueReminders(b *pgx.Batch, a crm.Actor, f DashboardFilter, due string, out *Reminders) {
+func queueReminders(b *pgx.Batch, a crm.Actor, f crm.DashboardFilter, due string, out *crm.Reminders) {
 	conds := func(res crm.Resource, alias string, args *Args) string {
-		return DueCondition(res, alias, due, f.Now, args) + " AND " + f.scopedOwn(a, res, alias, args, f.OwnReminders)
+		return DueCondition(res, alias, due, f.Now, args) + " AND " + scopedOwn(f, a, res, alias, args, f.OwnReminders)
 	}
 	for _, k := range []struct {
 		res   crm.Resource
@@ -768,7 +722,7 @@ func queueReminders(b *pgx.Batch, a crm.Actor, f DashboardFilter, due string, ou
 		dir = "DESC"
 	}
 	var args Args
-	lim := strconv.Itoa(ReminderItems)
+	lim := strconv.Itoa(crm.ReminderItems)
 	b.Queue(`/* postgres.Dashboard reminders */
 		SELECT * FROM (
 		  (SELECT 'lead', x.id, x.name, coalesce(e.name, ''), x.next_follow_up_at FROM leads x
@@ -780,16 +734,16 @@ func queueReminders(b *pgx.Batch, a crm.Actor, f DashboardFilter, due string, ou
 		   ORDER BY x.next_follow_up_at `+dir+`, x.id LIMIT `+lim+`)) r
 		ORDER BY 5 `+dir+`, 2 LIMIT `+lim, args.List...).Query(func(rows pgx.Rows) error {
 		var err error
-		out.Items, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Reminder])
+		out.Items, err = pgx.CollectRows(rows, pgx.RowToStructByPos[crm.Reminder])
 		return err
 	})
 }
 
 // MyReminders returns a's own leads and customers whose follow-up is due
 // today and overdue (the daily reminder list of /notifications).
-func (db *DB) MyReminders(ctx context.Context, a crm.Actor, now time.Time) (today, overdue Reminders, err error) {
+func (db *DB) MyReminders(ctx context.Context, a crm.Actor, now time.Time) (today, overdue crm.Reminders, err error) {
 	b := &pgx.Batch{}
-	f := DashboardFilter{Now: now, OwnReminders: true}
+	f := crm.DashboardFilter{Now: now, OwnReminders: true}
 	queueReminders(b, a, f, "today", &today)
 	queueReminders(b, a, f, "overdue", &overdue)
 	err = db.readBatch(ctx, b)

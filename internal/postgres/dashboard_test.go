@@ -315,7 +315,7 @@ func dateOrNil(t *time.Time) any {
 type dashOracle struct {
 	w *dashWorld
 	a crm.Actor
-	f postgres.DashboardFilter
+	f crm.DashboardFilter
 }
 
 func (o dashOracle) keep(r dashRow) bool {
@@ -327,15 +327,15 @@ func within(t, from, to time.Time) bool {
 	return !t.Before(dayOf(from)) && t.Before(dayOf(to).AddDate(0, 0, 1))
 }
 
-func (o dashOracle) dashboard() postgres.Dashboard {
+func (o dashOracle) dashboard() crm.Dashboard {
 	w, f := o.w, o.f
-	d := postgres.Dashboard{Deal: postgres.Figure{Amount: decimal.Zero}, Paid: postgres.Figure{Amount: decimal.Zero},
-		Outstanding: postgres.Figure{Amount: decimal.Zero}}
-	add := func(fig *postgres.Figure, v decimal.Decimal) { fig.Amount = fig.Amount.Add(v); fig.Count++ }
+	d := crm.Dashboard{Deal: crm.Figure{Amount: decimal.Zero}, Paid: crm.Figure{Amount: decimal.Zero},
+		Outstanding: crm.Figure{Amount: decimal.Zero}}
+	add := func(fig *crm.Figure, v decimal.Decimal) { fig.Amount = fig.Amount.Add(v); fig.Count++ }
 	today := dayOf(f.Now)
 	months := f.TrendMonths()
 	for _, m := range months {
-		d.Trend = append(d.Trend, postgres.MonthFigures{Month: m, Deal: postgres.Figure{Amount: decimal.Zero}, Paid: postgres.Figure{Amount: decimal.Zero}})
+		d.Trend = append(d.Trend, crm.MonthFigures{Month: m, Deal: crm.Figure{Amount: decimal.Zero}, Paid: crm.Figure{Amount: decimal.Zero}})
 	}
 	month := func(t time.Time) int {
 		for i, m := range months {
@@ -345,8 +345,8 @@ func (o dashOracle) dashboard() postgres.Dashboard {
 		}
 		return -1
 	}
-	for _, b := range postgres.AgeBuckets {
-		d.Receivables = append(d.Receivables, postgres.AgeBucket{Key: b.Key, Figure: postgres.Figure{Amount: decimal.Zero}})
+	for _, b := range crm.AgeBuckets {
+		d.Receivables = append(d.Receivables, crm.AgeBucket{Key: b.Key, Figure: crm.Figure{Amount: decimal.Zero}})
 	}
 	for _, r := range w.orders {
 		// 待我审批 is the actor's inbox, whatever the filters.
@@ -400,10 +400,10 @@ func (o dashOracle) dashboard() postgres.Dashboard {
 	d.NewLeads, sources = group(w.leads)
 	d.NewCustomers, levels = group(w.customers)
 	for id, n := range sources {
-		d.Sources = append(d.Sources, postgres.OptionCount{ID: id, Count: n})
+		d.Sources = append(d.Sources, crm.OptionCount{ID: id, Count: n})
 	}
 	for id, n := range levels {
-		d.Levels = append(d.Levels, postgres.OptionCount{ID: id, Count: n})
+		d.Levels = append(d.Levels, crm.OptionCount{ID: id, Count: n})
 	}
 	mon, sun := f.Week()
 	for _, r := range w.followUps {
@@ -412,7 +412,7 @@ func (o dashOracle) dashboard() postgres.Dashboard {
 		}
 	}
 	for _, s := range crm.OppStages {
-		st := postgres.StageFigures{Stage: s, Amount: decimal.Zero}
+		st := crm.StageFigures{Stage: s, Amount: decimal.Zero}
 		for _, r := range w.opps {
 			if o.keep(r) && r.status == string(s) && within(r.at, f.From, f.To) {
 				st.Count++
@@ -423,10 +423,10 @@ func (o dashOracle) dashboard() postgres.Dashboard {
 	}
 	// Ranking: per owner, in the period.
 	if crm.DashboardTeam(o.a) {
-		by := map[int64]*postgres.RankRow{}
-		row := func(id int64) *postgres.RankRow {
+		by := map[int64]*crm.RankRow{}
+		row := func(id int64) *crm.RankRow {
 			if by[id] == nil {
-				by[id] = &postgres.RankRow{EmployeeID: id, Deal: postgres.Figure{Amount: decimal.Zero}, Paid: postgres.Figure{Amount: decimal.Zero}}
+				by[id] = &crm.RankRow{EmployeeID: id, Deal: crm.Figure{Amount: decimal.Zero}, Paid: crm.Figure{Amount: decimal.Zero}}
 			}
 			return by[id]
 		}
@@ -530,7 +530,7 @@ func TestDashboardFiguresEqualDirectComputation(t *testing.T) {
 	for _, c := range cases {
 		for pi, p := range periods {
 			a := w.actors[c.who]
-			f := postgres.DashboardFilter{From: p.from, To: p.to, Now: w.now, DepartmentID: w.dept[c.dept], Sections: allSections(),
+			f := crm.DashboardFilter{From: p.from, To: p.to, Now: w.now, DepartmentID: w.dept[c.dept], Sections: allSections(),
 				OwnReminders: !crm.DashboardTeam(a)}
 			if c.owner != "" {
 				f.OwnerID = w.actors[c.owner].ID
@@ -554,8 +554,8 @@ func TestDashboardFiguresEqualDirectComputation(t *testing.T) {
 			if got.CampaignTotal != len(wantCampaigns) && len(wantCampaigns) > 0 {
 				t.Errorf("%s: %d campaigns in the period, want %d", name, got.CampaignTotal, len(wantCampaigns))
 			}
-			if len(got.Campaigns) != min(len(wantCampaigns), postgres.CampaignRows) {
-				t.Errorf("%s: lists %d campaigns, want %d", name, len(got.Campaigns), min(len(wantCampaigns), postgres.CampaignRows))
+			if len(got.Campaigns) != min(len(wantCampaigns), crm.CampaignRows) {
+				t.Errorf("%s: lists %d campaigns, want %d", name, len(got.Campaigns), min(len(wantCampaigns), crm.CampaignRows))
 			}
 			for i, gc := range got.Campaigns {
 				wc, ok := wantCampaigns[gc.ID]
@@ -571,9 +571,9 @@ func TestDashboardFiguresEqualDirectComputation(t *testing.T) {
 	}
 }
 
-func compareDashboards(t *testing.T, name string, a crm.Actor, got, want postgres.Dashboard) {
+func compareDashboards(t *testing.T, name string, a crm.Actor, got, want crm.Dashboard) {
 	t.Helper()
-	fig := func(what string, g, w postgres.Figure) {
+	fig := func(what string, g, w crm.Figure) {
 		t.Helper()
 		if !g.Amount.Equal(w.Amount) || g.Count != w.Count {
 			t.Errorf("%s: %s = %s (%d), want %s (%d)", name, what, g.Amount, g.Count, w.Amount, w.Count)
@@ -608,7 +608,7 @@ func compareDashboards(t *testing.T, name string, a crm.Actor, got, want postgre
 		t.Errorf("%s: leads %d customers %d follow-ups %d, want %d %d %d", name, got.NewLeads, got.NewCustomers, got.WeekFollowUps,
 			want.NewLeads, want.NewCustomers, want.WeekFollowUps)
 	}
-	counts := func(what string, g, w []postgres.OptionCount) {
+	counts := func(what string, g, w []crm.OptionCount) {
 		t.Helper()
 		gm, wm := map[int64]int{}, map[int64]int{}
 		for _, x := range g {
@@ -639,10 +639,10 @@ func compareDashboards(t *testing.T, name string, a crm.Actor, got, want postgre
 			}
 			return x.FollowUps > y.FollowUps
 		})
-		if len(got.Ranking) != min(len(want.Ranking), postgres.RankRows) {
+		if len(got.Ranking) != min(len(want.Ranking), crm.RankRows) {
 			t.Errorf("%s: ranking has %d rows, want %d", name, len(got.Ranking), len(want.Ranking))
 		}
-		wm := map[int64]postgres.RankRow{}
+		wm := map[int64]crm.RankRow{}
 		for _, r := range want.Ranking {
 			wm[r.EmployeeID] = r
 		}
@@ -656,13 +656,13 @@ func compareDashboards(t *testing.T, name string, a crm.Actor, got, want postgre
 	} else if len(got.Ranking) != 0 {
 		t.Errorf("%s: a ranking for %s", name, a.Role)
 	}
-	rem := func(what string, g, w postgres.Reminders) {
+	rem := func(what string, g, w crm.Reminders) {
 		t.Helper()
 		if g.Leads.N != w.Leads.N || g.Customers.N != w.Customers.N {
 			t.Errorf("%s: %s = %d leads, %d customers; want %d, %d", name, what, g.Leads.N, g.Customers.N, w.Leads.N, w.Customers.N)
 		}
-		if len(g.Items) != min(w.Leads.N+w.Customers.N, postgres.ReminderItems) {
-			t.Errorf("%s: %s lists %d, want %d", name, what, len(g.Items), min(w.Leads.N+w.Customers.N, postgres.ReminderItems))
+		if len(g.Items) != min(w.Leads.N+w.Customers.N, crm.ReminderItems) {
+			t.Errorf("%s: %s lists %d, want %d", name, what, len(g.Items), min(w.Leads.N+w.Customers.N, crm.ReminderItems))
 		}
 	}
 	if a.Role != crm.RoleFinance {

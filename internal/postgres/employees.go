@@ -63,7 +63,7 @@ type SessionUser struct {
 	MustChangePassword bool
 	// The navigation's badges: orders waiting for the actor's approval (0
 	// when the approvals area is not theirs) and unread notifications (up
-	// to MaxUnread+1).
+	// to crm.MaxUnread+1).
 	Approvals, Unread int
 	// Reference is reference_version.n in the same snapshot
 	// (WithReferenceVersion).
@@ -86,7 +86,7 @@ func (db *DB) LoadSessionUser(ctx context.Context, id int64, epoch int) (Session
 		                 SELECT array_agg(id ORDER BY id) FROM sub), '{}'),
 		       `+inboxCountSQL("e.id", "e.role")+`,
 		       (SELECT count(*) FROM (SELECT 1 FROM notifications n WHERE n.recipient_id = e.id AND n.read_at IS NULL
-		                              LIMIT `+strconv.Itoa(MaxUnread+1)+`) x),
+		                              LIMIT `+strconv.Itoa(crm.MaxUnread+1)+`) x),
 		       (SELECT n FROM reference_version)
 		FROM employees e WHERE e.id = $1 AND e.active AND e.session_epoch = $2`, id, epoch).Scan(
 		&u.Actor.ID, &u.Actor.Name, &u.Actor.Username, &u.Actor.Role, &dept, &u.Locale, &u.MustChangePassword,
@@ -323,13 +323,6 @@ func requireAdmin(ctx context.Context, tx pgx.Tx, before int, field string) erro
 	return nil
 }
 
-func nullID(id int64) *int64 {
-	if id == 0 {
-		return nil
-	}
-	return &id
-}
-
 // fieldFK turns a foreign-key failure into a field error ("choose an existing …").
 func fieldFK(err error, field string) error {
 	var e *crm.Error
@@ -337,11 +330,6 @@ func fieldFK(err error, field string) error {
 		return &crm.Error{Code: crm.EINVALID, Message: "error.invalid", Fields: map[string]string{field: "error.not_exist"}}
 	}
 	return err
-}
-
-// escapeLike escapes the LIKE wildcards in s.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // Assignees lists the active employees a may make owners (crm.CanAssignTo),

@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -19,41 +18,10 @@ import (
 // the change, so that a notification only ever reaches someone who may view
 // what it points to; the actor is never notified of their own doing.
 
-// NotificationKind says what happened.
-type NotificationKind string
-
-// The kinds of notification.
-const (
-	NoteAssigned          NotificationKind = "assigned"           // a lead or customer became yours
-	NoteTransferred       NotificationKind = "transferred"        // your lead or customer went to someone else
-	NoteReleased          NotificationKind = "released"           // your lead or customer went back to the pool
-	NoteApprovalRequested NotificationKind = "approval_requested" // an order waits for your decision
-	NoteOrderApproved     NotificationKind = "order_approved"
-	NoteOrderRejected     NotificationKind = "order_rejected"
-	NotePaymentConfirmed  NotificationKind = "payment_confirmed"
-	NoteInvoiceConfirmed  NotificationKind = "invoice_confirmed"
-)
-
-// Notification is one message to one employee.
-type Notification struct {
-	ID        int64
-	Kind      NotificationKind
-	Resource  crm.Resource
-	RecordID  int64
-	Title     string // the record's name or number when it was written
-	Detail    string // an amount, a comment, the new owner's name
-	ActorName string
-	CreatedAt time.Time
-	ReadAt    *time.Time
-}
-
-// Unread reports whether the notification has not been read.
-func (n Notification) Unread() bool { return n.ReadAt == nil }
-
 // notice is what notify writes: the kind, the record it points to (as the
 // policy sees it after the change) and the words to show.
 type notice struct {
-	Kind     NotificationKind
+	Kind     crm.NotificationKind
 	Record   crm.Record
 	RecordID int64
 	Title    string
@@ -125,16 +93,16 @@ func notifyOwnerChange(ctx context.Context, tx pgx.Tx, a crm.Actor, p pooled, id
 	if err := tx.QueryRow(ctx, `/* postgres.notifyOwnerChange */ SELECT name FROM `+p.table+` WHERE id = $1`, id).Scan(&title); err != nil {
 		return translate(err)
 	}
-	n := notice{Kind: NoteAssigned, Record: after, RecordID: id, Title: title}
+	n := notice{Kind: crm.NoteAssigned, Record: after, RecordID: id, Title: title}
 	if err := notify(ctx, tx, a, n, after.OwnerID); err != nil {
 		return err
 	}
 	if before.OwnerID == 0 {
 		return nil
 	}
-	n.Kind = NoteReleased
+	n.Kind = crm.NoteReleased
 	if after.OwnerID != 0 {
-		n.Kind = NoteTransferred
+		n.Kind = crm.NoteTransferred
 		var err error
 		if n.Detail, err = employeeName(ctx, tx, after.OwnerID); err != nil {
 			return err
@@ -157,16 +125,16 @@ func notifyApprovers(ctx context.Context, tx pgx.Tx, a crm.Actor, o crm.Order, a
 			return err
 		}
 	}
-	return notify(ctx, tx, a, notice{Kind: NoteApprovalRequested, Record: o.Record(), RecordID: o.ID, Title: o.Number,
+	return notify(ctx, tx, a, notice{Kind: crm.NoteApprovalRequested, Record: o.Record(), RecordID: o.ID, Title: o.Number,
 		Detail: o.Parent.Name}, recipients...)
 }
 
 // notifyDecision tells an order's submitter and owner that it was approved
 // or rejected (the comment goes along).
 func notifyDecision(ctx context.Context, tx pgx.Tx, a crm.Actor, o crm.Order, status crm.OrderStatus, comment string) error {
-	kind := NoteOrderApproved
+	kind := crm.NoteOrderApproved
 	if status == crm.OrderRejected {
-		kind = NoteOrderRejected
+		kind = crm.NoteOrderRejected
 	}
 	o.Status = status
 	return notify(ctx, tx, a, notice{Kind: kind, Record: o.Record(), RecordID: o.ID, Title: o.Number, Detail: comment},
@@ -187,9 +155,9 @@ func notifyConfirmed(ctx context.Context, tx pgx.Tx, a crm.Actor, res crm.Resour
 		crm.ResPayment: "payments", crm.ResInvoice: "invoices"}[res]+` WHERE id = $1`, id).Scan(&amount); err != nil {
 		return translate(err)
 	}
-	kind := NotePaymentConfirmed
+	kind := crm.NotePaymentConfirmed
 	if res == crm.ResInvoice {
-		kind = NoteInvoiceConfirmed
+		kind = crm.NoteInvoiceConfirmed
 	}
 	rec.Locked = true
 	n := notice{Kind: kind, Record: rec, RecordID: id, Title: o.Number, Detail: amount}
@@ -203,11 +171,8 @@ func notifyConfirmed(ctx context.Context, tx pgx.Tx, a crm.Actor, res crm.Resour
 	return notify(ctx, tx, a, n, o.OwnerID)
 }
 
-// MaxUnread is where the bell stops counting ("99+").
-const MaxUnread = 99
-
-// UnreadNotifications counts a's unread notifications, up to MaxUnread+1
-// (the bell shows "99+" beyond MaxUnread); cheap on every page (a partial
+// UnreadNotifications counts a's unread notifications, up to crm.MaxUnread+1
+// (the bell shows "99+" beyond crm.MaxUnread); cheap on every page (a partial
 // index of the unread rows).
 func (db *DB) UnreadNotifications(ctx context.Context, a crm.Actor) (int, error) {
 	if a.IsZero() {
@@ -216,27 +181,21 @@ func (db *DB) UnreadNotifications(ctx context.Context, a crm.Actor) (int, error)
 	var n int
 	err := db.Pool.QueryRow(ctx, `/* postgres.UnreadNotifications */
 		SELECT count(*) FROM (SELECT 1 FROM notifications WHERE recipient_id = $1 AND read_at IS NULL LIMIT `+
-		strconv.Itoa(MaxUnread+1)+`) x`, a.ID).Scan(&n)
+		strconv.Itoa(crm.MaxUnread+1)+`) x`, a.ID).Scan(&n)
 	return n, err
-}
-
-// NotificationFilter selects a's notifications.
-type NotificationFilter struct {
-	Unread bool // only the unread ones
-	Page   crm.Page
 }
 
 const notificationColumns = `n.id, n.kind, n.resource, n.record_id, n.title, n.detail, coalesce(e.name, ''), n.created_at, n.read_at`
 
-func scanNotification(r pgx.CollectableRow) (Notification, error) {
-	var n Notification
+func scanNotification(r pgx.CollectableRow) (crm.Notification, error) {
+	var n crm.Notification
 	err := r.Scan(&n.ID, &n.Kind, &n.Resource, &n.RecordID, &n.Title, &n.Detail, &n.ActorName, &n.CreatedAt, &n.ReadAt)
 	return n, err
 }
 
 // FindNotifications returns one page of a's own notifications, newest
 // first, and their (capped) total.
-func (db *DB) FindNotifications(ctx context.Context, a crm.Actor, f NotificationFilter) ([]Notification, crm.Total, error) {
+func (db *DB) FindNotifications(ctx context.Context, a crm.Actor, f crm.NotificationFilter) ([]crm.Notification, crm.Total, error) {
 	var q query
 	q.and("n.recipient_id = " + q.arg(a.ID))
 	if f.Unread {
@@ -259,13 +218,13 @@ func (db *DB) FindNotifications(ctx context.Context, a crm.Actor, f Notification
 
 // ReadNotification marks one of a's notifications read (reading it twice
 // changes nothing) and returns it; ENOTFOUND when it is not a's.
-func (db *DB) ReadNotification(ctx context.Context, a crm.Actor, id int64) (Notification, error) {
+func (db *DB) ReadNotification(ctx context.Context, a crm.Actor, id int64) (crm.Notification, error) {
 	rows, err := db.Pool.Query(ctx, `/* postgres.ReadNotification */
 		WITH u AS (UPDATE notifications SET read_at = coalesce(read_at, now()) WHERE id = $1 AND recipient_id = $2
 		           RETURNING id, kind, resource, record_id, title, detail, actor_id, created_at, read_at)
 		SELECT `+notificationColumns+` FROM u n LEFT JOIN employees e ON e.id = n.actor_id`, id, a.ID)
 	if err != nil {
-		return Notification{}, err
+		return crm.Notification{}, err
 	}
 	n, err := pgx.CollectExactlyOneRow(rows, scanNotification)
 	return n, translate(err)

@@ -30,11 +30,11 @@ func TestCreatedForAnotherNotifiesOwner(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantNotesSince(t, db, "manager creates a customer for repC", before, f.repC.Username+" assigned "+ref("customer", cust))
-	list, total, err := db.FindNotifications(ctx, f.repC, postgres.NotificationFilter{})
+	list, total, err := db.FindNotifications(ctx, f.repC, crm.NotificationFilter{})
 	if err != nil || total.N != 1 || len(list) != 1 {
 		t.Fatalf("repC has %d notifications (%v), want 1", total.N, err)
 	}
-	if n := list[0]; n.Kind != postgres.NoteAssigned || n.Resource != crm.ResCustomer || n.RecordID != cust ||
+	if n := list[0]; n.Kind != crm.NoteAssigned || n.Resource != crm.ResCustomer || n.RecordID != cust ||
 		n.Title != "建给C的客户" || n.ActorName != "测试ordmgr" || !n.Unread() {
 		t.Fatalf("repC's notification: %+v", n)
 	}
@@ -124,7 +124,7 @@ func TestDemoPurgeRemovesNotifications(t *testing.T) {
 	if _, err := db.PurgeDemo(ctx, admin.ID); err != nil {
 		t.Fatal(err)
 	}
-	list, total, err := db.FindNotifications(ctx, rep, postgres.NotificationFilter{})
+	list, total, err := db.FindNotifications(ctx, rep, crm.NotificationFilter{})
 	if err != nil || total.N != 1 || len(list) != 1 || list[0].Resource != crm.ResCustomer || list[0].RecordID != real {
 		t.Fatalf("after the purge the real rep has %+v (%d, %v), want only the real customer's", list, total.N, err)
 	}

@@ -222,7 +222,7 @@ func TestNotificationListReadAndCount(t *testing.T) {
 	if n, _ := db.UnreadNotifications(ctx, f.repB); n != 3 {
 		t.Fatalf("repB has %d unread, want 3", n)
 	}
-	list, total, err := db.FindNotifications(ctx, f.repA, postgres.NotificationFilter{})
+	list, total, err := db.FindNotifications(ctx, f.repA, crm.NotificationFilter{})
 	if err != nil || total.N != 6 || len(list) != 6 || list[0].ID < list[5].ID {
 		t.Fatalf("list: %d of %d (%v)", len(list), total.N, err)
 	}
@@ -239,7 +239,7 @@ func TestNotificationListReadAndCount(t *testing.T) {
 	if _, err := db.ReadNotification(ctx, f.repA, list[0].ID); err != nil {
 		t.Fatalf("reading twice: %v", err)
 	}
-	unread, total, err := db.FindNotifications(ctx, f.repA, postgres.NotificationFilter{Unread: true})
+	unread, total, err := db.FindNotifications(ctx, f.repA, crm.NotificationFilter{Unread: true})
 	if err != nil || total.N != 5 || len(unread) != 5 {
 		t.Fatalf("unread: %d (%v)", total.N, err)
 	}

@@ -33,11 +33,6 @@ type referenceCache struct {
 	options   map[crm.OptionKind][]crm.Option
 }
 
-// querier is a pool or a transaction.
-type querier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}
-
 // caches maps a pool to its reference lists (DB is a plain struct some
 // callers build themselves, so the cache hangs off the pool).
 var caches sync.Map // *pgxpool.Pool → *referenceCache

@@ -7,18 +7,6 @@ import (
 	"crm/internal/crm"
 )
 
-// Args collects the positional arguments of a query being built, so that
-// conditions from several places number their placeholders consistently.
-type Args struct {
-	List []any
-}
-
-// Add appends v and returns its placeholder ($n).
-func (a *Args) Add(v any) string {
-	a.List = append(a.List, v)
-	return fmt.Sprintf("$%d", len(a.List))
-}
-
 // ViewScope turns crm.CanView into a SQL condition over the table aliased
 // alias, for the records of kind res the actor may view. It is the one place
 // the permission rules become SQL; a test checks that it agrees with

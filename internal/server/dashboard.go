@@ -12,7 +12,7 @@ import (
 )
 
 // The dashboard (仪表盘, issue 6) is the start page: figures over exactly
-// what the signed-in employee may view (postgres.Dashboard), for a period,
+// what the signed-in employee may view (crm.Dashboard), for a period,
 // a department within their scope and — for managers and above — one
 // salesperson; every figure links to the list it counts with the same
 // filter. The admin hides sections from roles on /admin/dashboard.
@@ -81,7 +81,7 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
 	a := webctx.Actor(ctx)
 	now := time.Now()
 	p := views.DashboardProps{Money: crm.DashboardMoney(a), Team: crm.DashboardTeam(a),
-		Approvals: crm.CanSeeArea(a, crm.AreaApprovals)}
+		Approvals: crm.CanSeeArea(a, crm.AreaApprovals), Admin: crm.CanManageOrganisation(a)}
 	var problem string
 	p.Period, p.Filter.From, p.Filter.To, problem = dashboardPeriod(r, now)
 	if problem != "" {

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -95,30 +94,6 @@ func (f *form) err(validation error) error {
 		f.v.Add(field, key)
 	}
 	return f.v.Err()
-}
-
-// parseDate reads a day in the business zone; "" is (nil, true).
-func parseDate(s string) (*time.Time, bool) {
-	s = crm.CleanText(s)
-	if s == "" {
-		return nil, true
-	}
-	s = strings.ReplaceAll(s, "/", "-")
-	for _, layout := range []string{"2006-01-02", "2006-1-2"} {
-		if t, err := time.ParseInLocation(layout, s, crm.Zone); err == nil {
-			return &t, true
-		}
-	}
-	return nil, false
-}
-
-// queryID reads an optional id from the query string (bad: 0).
-func queryID(r *http.Request, name string) int64 {
-	id, err := strconv.ParseInt(r.URL.Query().Get(name), 10, 64)
-	if err != nil || id < 0 {
-		return 0
-	}
-	return id
 }
 
 // Stored values as an edit form's fields (editForm), written as the forms

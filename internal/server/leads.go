@@ -325,14 +325,6 @@ func (s *Server) actionFailed(w http.ResponseWriter, r *http.Request, err error)
 	s.fail(w, r, err)
 }
 
-// backOr returns the form's local "back" URL, or def.
-func backOr(r *http.Request, def string) string {
-	if b := r.PostFormValue("back"); b != "" {
-		return safeNext(b)
-	}
-	return def
-}
-
 // handleLeadConvert turns the lead into a customer, once.
 func (s *Server) handleLeadConvert(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)

@@ -323,14 +323,6 @@ func (s *Server) signIn(ctx context.Context, c postgres.Credentials) error {
 	return nil
 }
 
-func cookieValue(r *http.Request, name string) string {
-	c, err := r.Cookie(name)
-	if err != nil {
-		return ""
-	}
-	return c.Value
-}
-
 func isNotFound(err error) bool {
 	return errors.Is(err, crm.ErrNotFound) || crm.ErrorCode(err) == crm.ENOTFOUND
 }

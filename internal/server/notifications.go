@@ -2,10 +2,9 @@ package server
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
-	"crm/internal/postgres"
+	"crm/internal/crm"
 	"crm/internal/route"
 	"crm/internal/webctx"
 	"crm/web/views"
@@ -19,9 +18,8 @@ import (
 func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	a := webctx.Actor(ctx)
-	p := views.NotificationsProps{Filter: postgres.NotificationFilter{Unread: r.URL.Query().Get("unread") == "1"}}
-	p.Filter.Page.Page, _ = strconv.Atoi(r.URL.Query().Get("page"))
-	p.Filter.Page = p.Filter.Page.Norm()
+	var p views.NotificationsProps
+	p.Filter.Parse(r.URL.Query())
 	var err error
 	if p.Items, p.Total, err = s.db.FindNotifications(ctx, a, p.Filter); err != nil {
 		s.fail(w, r, err)
@@ -40,7 +38,7 @@ func (s *Server) handleNotifications(w http.ResponseWriter, r *http.Request) {
 // back to the list. Another's notification is 404.
 func (s *Server) handleNotificationRead(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
-	var n postgres.Notification
+	var n crm.Notification
 	if err == nil {
 		n, err = s.db.ReadNotification(r.Context(), webctx.Actor(r.Context()), id)
 	}

@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/go-chi/chi/v5"
-
 	"crm/internal/crm"
 	"crm/internal/password"
 	"crm/internal/postgres"
@@ -18,32 +16,6 @@ import (
 
 // Departments and employees: admin only (the route group checks
 // crm.CanManageOrganisation).
-
-func pathID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, crm.ErrNotFound
-	}
-	return id, nil
-}
-
-// formID parses an optional id field; bad input is reported on the field.
-func formID(r *http.Request, field string, v *crm.Invalid) int64 {
-	return parseFormID(r.PostFormValue(field), field, v)
-}
-
-// parseFormID parses the value s of an optional id field.
-func parseFormID(s, field string, v *crm.Invalid) int64 {
-	if s == "" {
-		return 0
-	}
-	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || id <= 0 {
-		v.Add(field, "error.not_exist")
-		return 0
-	}
-	return id
-}
 
 func (s *Server) handleDepartments(w http.ResponseWriter, r *http.Request) {
 	depts, err := s.db.Departments(r.Context())

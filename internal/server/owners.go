@@ -2,10 +2,8 @@ package server
 
 import (
 	"context"
-	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"crm/internal/crm"
 	"crm/internal/postgres"
@@ -62,40 +60,4 @@ func parseOwner(v string) postgres.NewOwner {
 		return postgres.NewOwner{Pool: true, PoolDepartmentID: id}
 	}
 	return postgres.NewOwner{}
-}
-
-// listTab returns the tab asked for when a may use it, else a's default.
-func listTab(r *http.Request, a crm.Actor, res crm.Resource) (crm.ListTab, []crm.ListTab) {
-	tabs := crm.ListTabs(a, res)
-	want := crm.ListTab(r.URL.Query().Get("tab"))
-	for _, t := range tabs {
-		if t == want {
-			return t, tabs
-		}
-	}
-	return tabs[0], tabs
-}
-
-// queryDate reads an optional day from the query string (bad: none).
-func queryDate(r *http.Request, name string) *time.Time {
-	t, ok := parseDate(r.URL.Query().Get(name))
-	if !ok || t == nil {
-		return nil
-	}
-	return t
-}
-
-// bulkIDs reads the selected rows of a list's bulk form (at most 200).
-func bulkIDs(r *http.Request) []int64 {
-	_ = r.ParseForm()
-	var ids []int64
-	for _, v := range r.PostForm["ids"] {
-		if id, err := strconv.ParseInt(v, 10, 64); err == nil && id > 0 {
-			ids = append(ids, id)
-		}
-		if len(ids) == 200 {
-			break
-		}
-	}
-	return ids
 }

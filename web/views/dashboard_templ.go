@@ -19,7 +19,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"crm/internal/crm"
-	"crm/internal/postgres"
 	"crm/internal/route"
 	"crm/internal/webctx"
 	"crm/web/views/ui"
@@ -27,14 +26,15 @@ import (
 
 // DashboardProps is the dashboard (仪表盘), the start page.
 type DashboardProps struct {
-	D           postgres.Dashboard
-	Filter      postgres.DashboardFilter
+	D           crm.Dashboard
+	Filter      crm.DashboardFilter
 	Period      string    // month, quarter, year, custom
 	Custom      [2]string // a refused custom range as typed
 	FilterError string    // translated
 	Money       bool      // the actor sees money figures (not marketing)
 	Team        bool      // the actor ranks and picks salespeople (managers and above)
 	Approvals   bool      // the actor has an approval inbox
+	Admin       bool      // the actor manages the organisation (the sections' settings)
 	// Departments and Owners are the filter's choices.
 	Departments    []crm.Department
 	Owners         []crm.EmployeeOption
@@ -268,7 +268,7 @@ func (p DashboardProps) trendChart(ctx context.Context) trendChart {
 		// The axis names the year of the first month and of each January.
 		c.Months = append(c.Months, svgLabel{X: num(trendLeft + slot*float64(i) + slot/2),
 			Label: monthLabel(ctx, m.Month, i == 0 || m.Month.Month() == time.January)})
-		for j, fig := range []postgres.Figure{m.Deal, m.Paid} {
+		for j, fig := range []crm.Figure{m.Deal, m.Paid} {
 			v, _ := fig.Amount.Float64()
 			h := trendPlotH * v / axis
 			if v > 0 && h < 1 {
@@ -350,7 +350,7 @@ func roiText(c crm.Campaign) string {
 	return "—"
 }
 
-func reminderURL(r postgres.Reminder) string {
+func reminderURL(r crm.Reminder) string {
 	if r.Resource == crm.ResLead {
 		return route.Lead(r.ID)
 	}
@@ -424,7 +424,7 @@ func Dashboard(p DashboardProps) templ.Component {
 					}()
 				}
 				ctx = templ.InitializeContext(ctx)
-				if crm.CanManageOrganisation(webctx.Actor(ctx)) {
+				if p.Admin {
 					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<a class=\"btn\" href=\"")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
@@ -1663,7 +1663,7 @@ func dashboardFunnel(p DashboardProps) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		top := maxCount(p.D.Funnel, func(s postgres.StageFigures) int { return s.Count })
+		top := maxCount(p.D.Funnel, func(s crm.StageFigures) int { return s.Count })
 		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 93, "<div class=\"table-wrap\"><table class=\"data bars\" data-testid=\"funnel-table\"><thead><tr><th>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
@@ -1884,7 +1884,7 @@ func dashboardFunnel(p DashboardProps) templ.Component {
 
 // optionBars is a bar chart of counts per value of a value list, as a
 // table; each count links to the list filtered by that value (key).
-func optionBars(p DashboardProps, name, title, column, countLabel string, rows []postgres.OptionCount, list, key string) templ.Component {
+func optionBars(p DashboardProps, name, title, column, countLabel string, rows []crm.OptionCount, list, key string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -1944,7 +1944,7 @@ func optionBars(p DashboardProps, name, title, column, countLabel string, rows [
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		top := maxCount(rows, func(o postgres.OptionCount) int { return o.Count })
+		top := maxCount(rows, func(o crm.OptionCount) int { return o.Count })
 		if len(rows) == 0 {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 117, "<p class=\"hint\">")
 			if templ_7745c5c3_Err != nil {
@@ -3098,7 +3098,7 @@ func dashboardRanking(p DashboardProps) templ.Component {
 
 // reminderPanel lists due follow-ups: the counts per kind (links to the
 // lists) and the first few records.
-func reminderPanel(p DashboardProps, due, title string, r postgres.Reminders) templ.Component {
+func reminderPanel(p DashboardProps, due, title string, r crm.Reminders) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -3237,7 +3237,7 @@ func reminderPanel(p DashboardProps, due, title string, r postgres.Reminders) te
 
 // ReminderList lists due leads and customers with their time (and their
 // owner, when the list is not the reader's own).
-func ReminderList(items []postgres.Reminder, overdue, owners bool) templ.Component {
+func ReminderList(items []crm.Reminder, overdue, owners bool) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
