@@ -120,24 +120,24 @@ func Pages(ctx context.Context, db *postgres.DB, a crm.Actor, t Terms) ([]Page, 
 			return err
 		}},
 		Page{Name: "opportunities", Path: "/opportunities", Load: func(ctx context.Context, db *postgres.DB) error {
-			_, _, err := db.FindOpportunities(ctx, a, postgres.OpportunityFilter{Tab: ot})
+			_, _, err := db.FindOpportunities(ctx, a, crm.OpportunityFilter{ListQuery: crm.ListQuery{Tab: ot}})
 			return err
 		}},
 		Page{Name: "opportunity board", Path: "/opportunities?view=board", Load: func(ctx context.Context, db *postgres.DB) error {
-			_, err := db.Board(ctx, a, postgres.BoardFilter{Tab: ot})
+			_, err := db.Board(ctx, a, crm.BoardFilter{ListQuery: crm.ListQuery{Tab: ot}})
 			return err
 		}},
 	)
 	if crm.CanSeeArea(a, crm.AreaOrders) {
 		odt := tab(crm.ResOrder)
 		pages = append(pages, Page{Name: "orders", Path: "/orders", Load: func(ctx context.Context, db *postgres.DB) error {
-			_, _, err := db.FindOrders(ctx, a, postgres.OrderFilter{Tab: odt})
+			_, _, err := db.FindOrders(ctx, a, crm.OrderFilter{ListQuery: crm.ListQuery{Tab: odt}})
 			return err
 		}})
 	}
 	if crm.CanSeeArea(a, crm.AreaApprovals) {
 		pages = append(pages, Page{Name: "approval inbox", Path: "/approvals", Load: func(ctx context.Context, db *postgres.DB) error {
-			if _, _, err := db.FindOrders(ctx, a, postgres.OrderFilter{Tab: crm.TabAll, Inbox: true, Sort: "submitted"}); err != nil {
+			if _, _, err := db.FindOrders(ctx, a, crm.OrderFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll, Sort: "submitted"}, Inbox: true}); err != nil {
 				return err
 			}
 			_, err := db.CountApprovals(ctx, a)

@@ -89,3 +89,100 @@ func customerParent(ctx context.Context, tx pgx.Tx, a crm.Actor, customerID int6
 	p.CustomerOwnerID, p.CustomerDepartmentID, p.Collaborators = rec.OwnerID, rec.DepartmentID, rec.Collaborators
 	return p, rec, nil
 }
+
+// dealRead is how one kind of deal record (opportunity, quote, order) is
+// read: its columns over its FROM clause (whose first table is table
+// aliased alias), its scan, and more, which loads what the row does not
+// hold (its customer's collaborators, a document's lines). The record's
+// page, the list of a customer's records, a workflow's read inside its
+// transaction and the lists all read through it.
+type dealRead[T interface{ Record() crm.Record }] struct {
+	name         string // the record in the statements' comments: Order → OrderByID
+	res          crm.Resource
+	table, alias string
+	columns      string
+	from         string
+	scan         func(pgx.CollectableRow) (T, error)
+	more         func(ctx context.Context, q collabQuerier, t *T) error
+}
+
+// one reads the single row of sql (with args) and what more adds.
+func (d dealRead[T]) one(ctx context.Context, q collabQuerier, sql string, args ...any) (T, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	t, err := pgx.CollectExactlyOneRow(rows, d.scan)
+	if err != nil {
+		return t, translate(err)
+	}
+	return t, d.more(ctx, q, &t)
+}
+
+// byID returns the record a may view; ENOTFOUND if it does not exist or a
+// may not view it.
+func (d dealRead[T]) byID(ctx context.Context, db *DB, a crm.Actor, id int64) (T, error) {
+	var q query
+	q.and(d.alias + ".id = " + q.arg(id))
+	q.scope(a, d.res, d.alias, crm.TabAll)
+	return d.one(ctx, db.anchored(), `/* postgres.`+d.name+`ByID */ SELECT `+d.columns+` FROM `+d.from+q.whereSQL(), q.args.List...)
+}
+
+// inTx reads one record inside tx, locking its row when lock is set. It
+// does not check visibility.
+func (d dealRead[T]) inTx(ctx context.Context, tx pgx.Tx, id int64, lock bool) (T, error) {
+	sql := `/* postgres.` + d.name + `InTx */ SELECT ` + d.columns + ` FROM ` + d.from + ` WHERE ` + d.alias + `.id = $1`
+	if lock {
+		sql += ` FOR UPDATE OF ` + d.alias
+	}
+	return d.one(ctx, tx, sql, id)
+}
+
+// forAction checks that a may view the record (ENOTFOUND otherwise), then
+// locks its customer (with strength, see lockDocCustomer) and the record,
+// in that order, and returns the record as it is now.
+func (d dealRead[T]) forAction(ctx context.Context, tx pgx.Tx, a crm.Actor, id int64, strength string) (T, error) {
+	before, err := d.inTx(ctx, tx, id, false)
+	if err != nil {
+		return before, err
+	}
+	rec := before.Record()
+	if !crm.CanView(a, rec) {
+		return before, crm.ErrNotFound
+	}
+	if err := lockDocCustomer(ctx, tx, rec.CustomerID, strength); err != nil {
+		return before, err
+	}
+	return d.inTx(ctx, tx, id, true)
+}
+
+// of returns the records of a customer that a may view (at most 200,
+// newest first): a tab of the customer's page; fn names it in the
+// statement's comment. The rows carry no more.
+func (d dealRead[T]) of(ctx context.Context, db *DB, fn string, a crm.Actor, customerID int64) ([]T, error) {
+	var q query
+	q.and(d.alias + ".customer_id = " + q.arg(customerID))
+	q.scope(a, d.res, d.alias, crm.TabAll)
+	rows, err := db.anchored().Query(ctx, `/* postgres.`+fn+` */ SELECT `+d.columns+` FROM `+d.from+q.whereSQL()+
+		` ORDER BY `+d.alias+`.created_at DESC, `+d.alias+`.id DESC LIMIT 200`, q.args.List...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, d.scan)
+}
+
+// find returns one page (in order) of the list of q's conditions and its
+// (capped) total; fn names the list in the statements' comments.
+func (d dealRead[T]) find(ctx context.Context, db *DB, fn string, q *query, order string, p crm.Page) ([]T, crm.Total, error) {
+	total, err := q.count(ctx, db, fn, d.table+" "+d.alias)
+	if err != nil {
+		return nil, total, err
+	}
+	rows, err := db.Pool.Query(ctx, q.pageSQL(fn, d.table, d.alias, d.columns, d.from, order, p.Norm()), q.args.List...)
+	if err != nil {
+		return nil, total, err
+	}
+	list, err := pgx.CollectRows(rows, d.scan)
+	return list, total, err
+}

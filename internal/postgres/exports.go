@@ -215,7 +215,7 @@ func CampaignExport(a crm.Actor, f CampaignFilter) ExportQuery {
 
 // OpportunityExport is the opportunities of a's list f (every page) for an
 // export.
-func OpportunityExport(a crm.Actor, f OpportunityFilter) ExportQuery {
+func OpportunityExport(a crm.Actor, f crm.OpportunityFilter) ExportQuery {
 	return newExport("OpportunityExport", []exportField{
 		{"customer", "cu.name"}, {"name", "op.name"}, {"stage", "op.stage"},
 		{"expected_amount", "op.expected_amount"}, {"expected_close", "op.expected_close"}, {"notes", "op.notes"},
@@ -225,7 +225,7 @@ func OpportunityExport(a crm.Actor, f OpportunityFilter) ExportQuery {
 }
 
 // ProductExport is the catalogue list f (every page) for an export.
-func ProductExport(f ProductFilter) ExportQuery {
+func ProductExport(f crm.ProductFilter) ExportQuery {
 	return newExport("ProductExport", []exportField{
 		{"sku", "p.sku"}, {"name", "p.name"}, {"category", "p.category"}, {"unit", "p.unit"},
 		{"list_price", "p.list_price"}, {"description", "p.description"}, {"active", "p.active"},
@@ -242,7 +242,7 @@ func EmployeeExport(f EmployeeFilter) ExportQuery {
 }
 
 // QuoteExport is the quotes of a's list f (every page) for an export.
-func QuoteExport(a crm.Actor, f QuoteFilter) ExportQuery {
+func QuoteExport(a crm.Actor, f crm.QuoteFilter) ExportQuery {
 	return newExport("QuoteExport", []exportField{
 		{"number", "q.number"}, {"customer", "cu.name"}, {"opportunity", "coalesce(op.name, '')"},
 		{"quote_date", "q.quote_date"}, {"valid_until", "q.valid_until"}, {"status", "q.status"},
@@ -255,7 +255,7 @@ func QuoteExport(a crm.Actor, f QuoteFilter) ExportQuery {
 // row per line (an order without lines is one row with empty line
 // values), lines in their order: the layout of the orders import (rows
 // grouped by order number, products by SKU).
-func OrderExport(a crm.Actor, f OrderFilter) ExportQuery {
+func OrderExport(a crm.Actor, f crm.OrderFilter) ExportQuery {
 	from := orderFrom + `
 	LEFT JOIN order_lines ln ON ln.order_id = od.id
 	LEFT JOIN products pr ON pr.id = ln.product_id`

@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
@@ -45,25 +44,6 @@ func scanOpportunity(r pgx.CollectableRow) (crm.Opportunity, error) {
 	return o, err
 }
 
-// OpportunityFilter selects opportunities for the list.
-type OpportunityFilter struct {
-	Tab        crm.ListTab
-	Query      string // name substring
-	Stage      crm.OppStage
-	CustomerID int64
-	OwnerID    int64
-	CloseFrom  *time.Time // expected close on or after this day
-	CloseTo    *time.Time // expected close on or before this day
-	// DepartmentID, CreatedFrom and CreatedTo are the dashboard's filters
-	// (its funnel links here): the department, the days created.
-	DepartmentID int64
-	CreatedFrom  *time.Time
-	CreatedTo    *time.Time
-	Sort         string // created, name, amount, close, stage
-	Desc         bool
-	Page         crm.Page
-}
-
 // opportunitySorts are the list's orders; "stage" is board order (a CASE
 // without commas, as orderBy splits on them).
 var opportunitySorts = map[string]string{
@@ -75,34 +55,26 @@ var opportunitySorts = map[string]string{
 		"WHEN 'negotiation' THEN 4 WHEN 'won' THEN 5 ELSE 6 END, op.id",
 }
 
-// OpportunitySortable reports whether key is a sort FindOpportunities knows.
-func OpportunitySortable(key string) bool {
-	_, ok := opportunitySorts[key]
-	return ok
-}
+// opportunityRead reads opportunities with their customer's
+// collaborators in Parent (so that Record() answers the policy right).
+var opportunityRead = dealRead[crm.Opportunity]{name: "Opportunity", res: crm.ResOpportunity, table: "opportunities",
+	alias: "op", columns: opportunityColumns, from: opportunityFrom, scan: scanOpportunity,
+	more: func(ctx context.Context, q collabQuerier, o *crm.Opportunity) (err error) {
+		o.Collaborators, err = collaboratorIDs(ctx, q, o.CustomerID)
+		return err
+	}}
 
 // FindOpportunities returns one page of the opportunities a may view that
 // match f, and their (capped) total. The permission condition is part of
 // the SQL.
-func (db *DB) FindOpportunities(ctx context.Context, a crm.Actor, f OpportunityFilter) ([]crm.Opportunity, crm.Total, error) {
-	q := opportunityQuery(a, f)
-	total, err := q.count(ctx, db, "FindOpportunities", "opportunities op")
-	if err != nil {
-		return nil, total, err
-	}
-	p := f.Page.Norm()
+func (db *DB) FindOpportunities(ctx context.Context, a crm.Actor, f crm.OpportunityFilter) ([]crm.Opportunity, crm.Total, error) {
 	order := orderBy(opportunitySorts, f.Sort, f.Desc, "op.created_at DESC, op.id DESC")
-	rows, err := db.Pool.Query(ctx, q.pageSQL("FindOpportunities", "opportunities", "op", opportunityColumns, opportunityFrom, order, p), q.args.List...)
-	if err != nil {
-		return nil, total, err
-	}
-	out, err := pgx.CollectRows(rows, scanOpportunity)
-	return out, total, err
+	return opportunityRead.find(ctx, db, "FindOpportunities", opportunityQuery(a, f), order, f.Page)
 }
 
 // opportunityQuery builds the conditions of f for a (the list and its export):
 // the permission condition first, then the tab's and the filters'.
-func opportunityQuery(a crm.Actor, f OpportunityFilter) *query {
+func opportunityQuery(a crm.Actor, f crm.OpportunityFilter) *query {
 	var q query
 	q.scope(a, crm.ResOpportunity, "op", f.Tab)
 	q.search("op.name", f.Query)
@@ -133,27 +105,6 @@ func opportunityQuery(a crm.Actor, f OpportunityFilter) *query {
 	return &q
 }
 
-// BoardFilter selects the opportunities of the kanban board.
-type BoardFilter struct {
-	Tab        crm.ListTab
-	OwnerID    int64
-	CustomerID int64
-}
-
-// BoardCards is how many cards a board column shows: the most recently
-// moved ones.
-const BoardCards = 50
-
-// BoardColumn is one stage of the board.
-type BoardColumn struct {
-	Stage crm.OppStage
-	Cards []crm.Opportunity // the newest BoardCards by stage_changed_at
-	Count crm.Total         // capped like every list total
-	// Sum is the expected amount of the counted rows: exact unless
-	// Count.Capped, then a lower bound (amounts are never negative).
-	Sum decimal.Decimal
-}
-
 // Board returns one column per stage (crm.OppStages order) of the
 // opportunities a may view that match f.
 //
@@ -163,10 +114,10 @@ type BoardColumn struct {
 // indexes, grouped by stage for exact counts and sums and numbered per
 // stage (a window, whose ids the cards are then fetched by, so that only
 // they join their lookups) for the cards; a bigger one is read stage by stage, each
-// an index walk (opportunities_stage_idx) that stops after BoardCards cards
+// an index walk (opportunities_stage_idx) that stops after crm.BoardCards cards
 // and after CountCap+1 rows for the count and sum. Either way a board costs
 // the same with ten thousand or ten million opportunities.
-func (db *DB) Board(ctx context.Context, a crm.Actor, f BoardFilter) ([]BoardColumn, error) {
+func (db *DB) Board(ctx context.Context, a crm.Actor, f crm.BoardFilter) ([]crm.BoardColumn, error) {
 	var q query
 	q.scope(a, crm.ResOpportunity, "op", f.Tab)
 	if f.OwnerID != 0 {
@@ -175,10 +126,10 @@ func (db *DB) Board(ctx context.Context, a crm.Actor, f BoardFilter) ([]BoardCol
 	if f.CustomerID != 0 {
 		q.and("op.customer_id = " + q.arg(f.CustomerID))
 	}
-	cols := make([]BoardColumn, len(crm.OppStages))
+	cols := make([]crm.BoardColumn, len(crm.OppStages))
 	index := map[crm.OppStage]int{}
 	for i, s := range crm.OppStages {
-		cols[i] = BoardColumn{Stage: s, Sum: decimal.Zero}
+		cols[i] = crm.BoardColumn{Stage: s, Sum: decimal.Zero}
 		index[s] = i
 	}
 	if !slices.ContainsFunc(q.where, func(c string) bool { return c != "TRUE" }) {
@@ -213,7 +164,7 @@ func (db *DB) Board(ctx context.Context, a crm.Actor, f BoardFilter) ([]BoardCol
 		WHERE op.id = ANY(ARRAY(
 		    SELECT n.id FROM (SELECT op.id, row_number() OVER (PARTITION BY op.stage ORDER BY op.stage_changed_at DESC, op.id DESC) AS rn
 		                      FROM opportunities op`+q.whereSQL()+`) n
-		    WHERE n.rn <= `+strconv.Itoa(BoardCards)+`))
+		    WHERE n.rn <= `+strconv.Itoa(crm.BoardCards)+`))
 		ORDER BY op.stage_changed_at DESC, op.id DESC`, q.args.List...)
 	if err != nil {
 		return nil, err
@@ -240,7 +191,7 @@ type boardStat struct {
 // wholeBoard fills the columns of the board of every opportunity: the
 // counts and sums kept per stage by the write path, and the newest cards
 // of each stage (bigBoard's walks), in one round trip and one snapshot.
-func (db *DB) wholeBoard(ctx context.Context, q query, cols []BoardColumn) error {
+func (db *DB) wholeBoard(ctx context.Context, q query, cols []crm.BoardColumn) error {
 	return pgx.BeginTxFunc(ctx, db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `/* postgres.Board figures */ SELECT stage, n, amount FROM opportunity_stage_figures`)
 		if err != nil {
@@ -263,7 +214,7 @@ func (db *DB) wholeBoard(ctx context.Context, q query, cols []BoardColumn) error
 			sq.and("op.stage = " + sq.arg(string(c.Stage)))
 			b.Queue(`/* postgres.Board stage cards */
 				SELECT `+opportunityColumns+` FROM `+opportunityFrom+sq.whereSQL()+`
-				ORDER BY op.stage_changed_at DESC, op.id DESC LIMIT `+strconv.Itoa(BoardCards), sq.args.List...)
+				ORDER BY op.stage_changed_at DESC, op.id DESC LIMIT `+strconv.Itoa(crm.BoardCards), sq.args.List...)
 		}
 		br := tx.SendBatch(ctx, b)
 		defer br.Close()
@@ -284,7 +235,7 @@ func (db *DB) wholeBoard(ctx context.Context, q query, cols []BoardColumn) error
 // opportunities stage by stage, in one round trip: per stage, the capped
 // count and sum, and the newest cards. The stage is a parameter of each
 // query (not a join), so that the planner plans each walk with its value.
-func (db *DB) bigBoard(ctx context.Context, q query, cols []BoardColumn) error {
+func (db *DB) bigBoard(ctx context.Context, q query, cols []crm.BoardColumn) error {
 	b := &pgx.Batch{}
 	for _, c := range cols {
 		sq := query{args: Args{List: slices.Clone(q.args.List)}, where: slices.Clone(q.where)}
@@ -295,7 +246,7 @@ func (db *DB) bigBoard(ctx context.Context, q query, cols []BoardColumn) error {
 			sq.args.List...)
 		b.Queue(`/* postgres.Board stage cards */
 			SELECT `+opportunityColumns+` FROM `+opportunityFrom+sq.whereSQL()+`
-			ORDER BY op.stage_changed_at DESC, op.id DESC LIMIT `+strconv.Itoa(BoardCards), sq.args.List...)
+			ORDER BY op.stage_changed_at DESC, op.id DESC LIMIT `+strconv.Itoa(crm.BoardCards), sq.args.List...)
 	}
 	br := db.Pool.SendBatch(ctx, b)
 	defer br.Close()
@@ -323,73 +274,22 @@ func (db *DB) bigBoard(ctx context.Context, q query, cols []BoardColumn) error {
 // collaborators of its customer in Parent (so that Record() answers the
 // policy right); ENOTFOUND if it does not exist or a may not view it.
 func (db *DB) OpportunityByID(ctx context.Context, a crm.Actor, id int64) (crm.Opportunity, error) {
-	var q query
-	q.and("op.id = " + q.arg(id))
-	q.scope(a, crm.ResOpportunity, "op", crm.TabAll)
-	rows, err := db.anchored().Query(ctx, `/* postgres.OpportunityByID */ SELECT `+opportunityColumns+` FROM `+opportunityFrom+q.whereSQL(), q.args.List...)
-	if err != nil {
-		return crm.Opportunity{}, err
-	}
-	o, err := pgx.CollectExactlyOneRow(rows, scanOpportunity)
-	if err != nil {
-		return o, translate(err)
-	}
-	o.Collaborators, err = collaboratorIDs(ctx, db.anchored(), o.CustomerID)
-	return o, err
+	return opportunityRead.byID(ctx, db, a, id)
 }
 
 // OpportunitiesOf returns the opportunities of a customer that a may view
 // (at most 200), newest first: the opportunities tab of the customer's
 // page.
 func (db *DB) OpportunitiesOf(ctx context.Context, a crm.Actor, customerID int64) ([]crm.Opportunity, error) {
-	var q query
-	q.and("op.customer_id = " + q.arg(customerID))
-	q.scope(a, crm.ResOpportunity, "op", crm.TabAll)
-	rows, err := db.anchored().Query(ctx, `/* postgres.OpportunitiesOf */ SELECT `+opportunityColumns+` FROM `+opportunityFrom+q.whereSQL()+
-		` ORDER BY op.created_at DESC, op.id DESC LIMIT 200`, q.args.List...)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, scanOpportunity)
+	return opportunityRead.of(ctx, db, "OpportunitiesOf", a, customerID)
 }
 
-// opportunityInTx reads one opportunity with its customer's collaborators,
-// locking its row when lock is set. It does not check visibility.
-func opportunityInTx(ctx context.Context, tx pgx.Tx, id int64, lock bool) (crm.Opportunity, error) {
-	sql := `/* postgres.opportunityInTx */ SELECT ` + opportunityColumns + ` FROM ` + opportunityFrom + ` WHERE op.id = $1`
-	if lock {
-		sql += ` FOR UPDATE OF op`
-	}
-	rows, err := tx.Query(ctx, sql, id)
-	if err != nil {
-		return crm.Opportunity{}, err
-	}
-	o, err := pgx.CollectExactlyOneRow(rows, scanOpportunity)
-	if err != nil {
-		return o, translate(err)
-	}
-	o.Collaborators, err = collaboratorIDs(ctx, tx, o.CustomerID)
-	return o, err
-}
-
-// opportunityForAction checks that a may view the opportunity (ENOTFOUND
-// otherwise), then locks its customer (FOR NO KEY UPDATE: the lock an
-// update of the customer's follow-up times takes, so that such an update
-// later in the transaction needs no upgrade) and the opportunity, in that
-// order, and returns the opportunity as it is now.
+// opportunityForAction is opportunityRead.forAction with the customer
+// locked FOR NO KEY UPDATE: the lock an update of the customer's follow-up
+// times takes, so that such an update later in the transaction needs no
+// upgrade.
 func opportunityForAction(ctx context.Context, tx pgx.Tx, a crm.Actor, id int64) (crm.Opportunity, error) {
-	before, err := opportunityInTx(ctx, tx, id, false)
-	if err != nil {
-		return before, err
-	}
-	if !crm.CanView(a, before.Record()) {
-		return before, crm.ErrNotFound
-	}
-	if _, err := tx.Exec(ctx, `/* postgres.opportunityForAction customer */
-		SELECT 1 FROM customers WHERE id = $1 FOR NO KEY UPDATE`, before.CustomerID); err != nil {
-		return before, err
-	}
-	return opportunityInTx(ctx, tx, id, true)
+	return opportunityRead.forAction(ctx, tx, a, id, "NO KEY UPDATE")
 }
 
 // CreateOpportunity adds an opportunity under a customer and its history
@@ -463,7 +363,7 @@ func (db *DB) UpdateOpportunity(ctx context.Context, a crm.Actor, id int64, in c
 			WHERE id = $1`, id, in.Name, string(in.Stage), in.ExpectedAmount, dateArg(in.ExpectedClose), in.Notes); err != nil {
 			return translate(err)
 		}
-		now, err := opportunityInTx(ctx, tx, id, false)
+		now, err := opportunityRead.inTx(ctx, tx, id, false)
 		if err != nil {
 			return err
 		}

@@ -201,13 +201,13 @@ func TestOpportunityListScopeAgreesWithPolicy(t *testing.T) {
 	f.opportunity(t, f.repOther, xo, "华南一", crm.StageProposal, "50")
 	f.opportunity(t, f.admin, xo, "管理员建", crm.StageNegotiation, "60")
 
-	all, _, err := f.db.FindOpportunities(ctx, f.admin, postgres.OpportunityFilter{Tab: crm.TabAll, Page: crm.Page{PerPage: 100}})
+	all, _, err := f.db.FindOpportunities(ctx, f.admin, crm.OpportunityFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll, Page: crm.Page{PerPage: 100}}})
 	oppMust(t, err)
 	if len(all) != 6 {
 		t.Fatalf("admin sees %d", len(all))
 	}
 	for _, a := range f.everyone {
-		got, total, err := f.db.FindOpportunities(ctx, a, postgres.OpportunityFilter{Tab: crm.TabAll, Page: crm.Page{PerPage: 100}})
+		got, total, err := f.db.FindOpportunities(ctx, a, crm.OpportunityFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll, Page: crm.Page{PerPage: 100}}})
 		oppMust(t, err)
 		var ids, want []int64
 		for _, o := range got {
@@ -229,18 +229,18 @@ func TestOpportunityListScopeAgreesWithPolicy(t *testing.T) {
 		}
 	}
 	// The collaborator of B客户 sees its two opportunities and their own.
-	got, _, _ := f.db.FindOpportunities(ctx, f.repOther, postgres.OpportunityFilter{Tab: crm.TabAll})
+	got, _, _ := f.db.FindOpportunities(ctx, f.repOther, crm.OpportunityFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll}})
 	if len(got) != 4 {
 		t.Errorf("collaborator sees %d, want 4", len(got))
 	}
 	// Tabs, filters, search, sort.
-	mine, _, _ := f.db.FindOpportunities(ctx, f.repA, postgres.OpportunityFilter{Tab: crm.TabMine})
-	dept, _, _ := f.db.FindOpportunities(ctx, f.mgr, postgres.OpportunityFilter{Tab: crm.TabDept})
-	won, _, _ := f.db.FindOpportunities(ctx, f.boss, postgres.OpportunityFilter{Tab: crm.TabAll, Stage: crm.StageWonDeal})
-	search, _, _ := f.db.FindOpportunities(ctx, f.boss, postgres.OpportunityFilter{Tab: crm.TabAll, Query: "华南"})
-	byAmount, _, _ := f.db.FindOpportunities(ctx, f.boss, postgres.OpportunityFilter{Tab: crm.TabAll, Sort: "amount", Desc: true})
-	byStage, _, _ := f.db.FindOpportunities(ctx, f.boss, postgres.OpportunityFilter{Tab: crm.TabAll, Sort: "stage"})
-	ofB, _, _ := f.db.FindOpportunities(ctx, f.boss, postgres.OpportunityFilter{Tab: crm.TabAll, CustomerID: xb})
+	mine, _, _ := f.db.FindOpportunities(ctx, f.repA, crm.OpportunityFilter{ListQuery: crm.ListQuery{Tab: crm.TabMine}})
+	dept, _, _ := f.db.FindOpportunities(ctx, f.mgr, crm.OpportunityFilter{ListQuery: crm.ListQuery{Tab: crm.TabDept}})
+	won, _, _ := f.db.FindOpportunities(ctx, f.boss, crm.OpportunityFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll}, Stage: crm.StageWonDeal})
+	search, _, _ := f.db.FindOpportunities(ctx, f.boss, crm.OpportunityFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll, Query: "华南"}})
+	byAmount, _, _ := f.db.FindOpportunities(ctx, f.boss, crm.OpportunityFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll, Sort: "amount", Desc: true}})
+	byStage, _, _ := f.db.FindOpportunities(ctx, f.boss, crm.OpportunityFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll, Sort: "stage"}})
+	ofB, _, _ := f.db.FindOpportunities(ctx, f.boss, crm.OpportunityFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll}, CustomerID: xb})
 	if len(mine) != 2 || len(dept) != 4 || len(won) != 1 || len(search) != 1 || len(ofB) != 2 {
 		t.Errorf("mine %d dept %d won %d search %d of B %d", len(mine), len(dept), len(won), len(search), len(ofB))
 	}
@@ -259,7 +259,7 @@ func TestOpportunityListScopeAgreesWithPolicy(t *testing.T) {
 
 // TestOpportunityBoardColumns: one column per stage in board order, each
 // with its count, Σ expected amount and the most recently moved cards
-// first, at most postgres.BoardCards; the permission rules hold.
+// first, at most crm.BoardCards; the permission rules hold.
 func TestOpportunityBoardColumns(t *testing.T) {
 	t.Parallel()
 	f := newOppFixture(t)
@@ -278,7 +278,7 @@ func TestOpportunityBoardColumns(t *testing.T) {
 		t.Fatal(err)
 	}
 	oppMust(t, f.db.SetStage(ctx, f.repA, first, crm.StageNeeds)) // no-op: stays behind
-	cols, err := f.db.Board(ctx, f.repA, postgres.BoardFilter{Tab: crm.TabAll})
+	cols, err := f.db.Board(ctx, f.repA, crm.BoardFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll}})
 	oppMust(t, err)
 	if len(cols) != len(crm.OppStages) {
 		t.Fatalf("%d columns", len(cols))
@@ -292,7 +292,7 @@ func TestOpportunityBoardColumns(t *testing.T) {
 	if needs.Count.N != 2 || !needs.Sum.Equal(decimal.RequireFromString("300.30")) || len(needs.Cards) != 2 || needs.Cards[0].Name != "其次" {
 		t.Errorf("needs column: count %d sum %s cards %d", needs.Count.N, needs.Sum, len(needs.Cards))
 	}
-	if proposal.Count.N != 55 || !proposal.Sum.Equal(decimal.NewFromInt(550)) || len(proposal.Cards) != postgres.BoardCards ||
+	if proposal.Count.N != 55 || !proposal.Sum.Equal(decimal.NewFromInt(550)) || len(proposal.Cards) != crm.BoardCards ||
 		proposal.Cards[0].Name != "方案1" || proposal.Cards[49].Name != "方案50" {
 		t.Errorf("proposal column: count %d sum %s cards %d", proposal.Count.N, proposal.Sum, len(proposal.Cards))
 	}
@@ -301,26 +301,26 @@ func TestOpportunityBoardColumns(t *testing.T) {
 	}
 	// Moving the oldest card makes it the newest of its new column.
 	oppMust(t, f.db.SetStage(ctx, f.repA, first, crm.StageProposal))
-	cols, _ = f.db.Board(ctx, f.repA, postgres.BoardFilter{Tab: crm.TabAll})
+	cols, _ = f.db.Board(ctx, f.repA, crm.BoardFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll}})
 	if cols[2].Cards[0].ID != first || cols[2].Count.N != 56 || cols[1].Count.N != 1 {
 		t.Errorf("after the move: first card %d, counts %d/%d", cols[2].Cards[0].ID, cols[1].Count.N, cols[2].Count.N)
 	}
 	// Everyone else sees what the policy allows; the filters narrow.
-	cols, _ = f.db.Board(ctx, f.boss, postgres.BoardFilter{Tab: crm.TabAll})
+	cols, _ = f.db.Board(ctx, f.boss, crm.BoardFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll}})
 	if cols[1].Count.N != 2 { // 其次 and 看不见
 		t.Errorf("boss sees %d in needs", cols[1].Count.N)
 	}
-	cols, _ = f.db.Board(ctx, f.repB, postgres.BoardFilter{Tab: crm.TabAll})
+	cols, _ = f.db.Board(ctx, f.repB, crm.BoardFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll}})
 	for _, c := range cols {
 		if c.Count.N != 0 {
 			t.Errorf("repB sees %d in %s", c.Count.N, c.Stage)
 		}
 	}
-	cols, _ = f.db.Board(ctx, f.boss, postgres.BoardFilter{Tab: crm.TabAll, CustomerID: xo})
+	cols, _ = f.db.Board(ctx, f.boss, crm.BoardFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll}, CustomerID: xo})
 	if cols[1].Count.N != 1 || cols[2].Count.N != 0 {
 		t.Errorf("customer filter: %d/%d", cols[1].Count.N, cols[2].Count.N)
 	}
-	cols, _ = f.db.Board(ctx, f.mgr, postgres.BoardFilter{Tab: crm.TabMine})
+	cols, _ = f.db.Board(ctx, f.mgr, crm.BoardFilter{ListQuery: crm.ListQuery{Tab: crm.TabMine}})
 	if cols[2].Count.N != 0 {
 		t.Errorf("mgr's own board shows %d", cols[2].Count.N)
 	}
@@ -337,7 +337,7 @@ func TestOpportunityBoardColumns(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, a := range []crm.Actor{f.boss, f.mgrOther} {
-		cols, err = f.db.Board(ctx, a, postgres.BoardFilter{Tab: crm.TabAll})
+		cols, err = f.db.Board(ctx, a, crm.BoardFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll}})
 		oppMust(t, err)
 		won := cols[4]
 		if a.ID == f.boss.ID {
@@ -347,7 +347,7 @@ func TestOpportunityBoardColumns(t *testing.T) {
 		} else if !won.Count.Capped || won.Count.N != crm.CountCap || won.Sum.LessThan(decimal.NewFromInt(crm.CountCap)) {
 			t.Errorf("%s: big won column: %+v, sum %s", a.Username, won.Count, won.Sum)
 		}
-		if won.Stage != crm.StageWonDeal || len(won.Cards) != postgres.BoardCards || won.Cards[0].Name != "大单1" {
+		if won.Stage != crm.StageWonDeal || len(won.Cards) != crm.BoardCards || won.Cards[0].Name != "大单1" {
 			t.Errorf("%s: big won column's cards: %d, first %q", a.Username, len(won.Cards), won.Cards[0].Name)
 		}
 		if a.ID == f.boss.ID && (cols[1].Count != (crm.Total{N: 2}) || len(cols[1].Cards) != 2 || cols[1].Cards[0].Name != "看不见" ||
@@ -355,7 +355,7 @@ func TestOpportunityBoardColumns(t *testing.T) {
 			t.Errorf("boss's needs column on the big board: %+v %s", cols[1].Count, cols[1].Sum)
 		}
 	}
-	cols, _ = f.db.Board(ctx, f.repA, postgres.BoardFilter{Tab: crm.TabAll})
+	cols, _ = f.db.Board(ctx, f.repA, crm.BoardFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll}})
 	if cols[4].Count.N != 0 || cols[2].Count.N != 56 {
 		t.Errorf("repA's board after the big insert: won %d, proposal %d", cols[4].Count.N, cols[2].Count.N)
 	}
@@ -373,7 +373,7 @@ func TestBoardFiguresKeptOnWrite(t *testing.T) {
 		if bad, _, err := f.db.KeptFiguresDrift(ctx); err != nil || bad != 0 {
 			t.Fatalf("%s: %d stages' figures differ from the table (%v)", when, bad, err)
 		}
-		cols, err := f.db.Board(ctx, f.boss, postgres.BoardFilter{Tab: crm.TabAll})
+		cols, err := f.db.Board(ctx, f.boss, crm.BoardFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll}})
 		oppMust(t, err)
 		for _, c := range cols {
 			var n int

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -59,32 +58,6 @@ func scanOrder(r pgx.CollectableRow) (crm.Order, error) {
 	return o, err
 }
 
-// OrderFilter selects orders for a list. Inbox, SubmittedBy and DecidedBy
-// are the approval tabs (流程): the actor's inbox (InboxScope), the orders
-// someone submitted, the orders someone decided.
-type OrderFilter struct {
-	Tab           crm.ListTab
-	Query         string // number substring
-	Status        crm.OrderStatus
-	CustomerID    int64
-	OpportunityID int64
-	ApproverID    int64
-	Inbox         bool
-	SubmittedBy   int64
-	DecidedBy     int64
-	// OwnerID, DepartmentID, DecidedFrom/To and Unpaid are the dashboard's
-	// filters (its money figures link here): the owner, the department,
-	// the days decided, approved and not paid in full (UnpaidCondition).
-	OwnerID      int64
-	DepartmentID int64
-	DecidedFrom  *time.Time
-	DecidedTo    *time.Time
-	Unpaid       bool
-	Sort         string // created, number, sign, total, status, submitted, decided
-	Desc         bool
-	Page         crm.Page
-}
-
 var orderSorts = map[string]string{
 	"created":   "od.created_at, od.id",
 	"number":    "od.number, od.id",
@@ -95,15 +68,21 @@ var orderSorts = map[string]string{
 	"decided":   "od.decided_at, od.id",
 }
 
-// OrderSortable reports whether key is a sort FindOrders knows.
-func OrderSortable(key string) bool {
-	_, ok := orderSorts[key]
-	return ok
-}
+// orderRead reads orders with their lines and their customer's
+// collaborators (for the policy).
+var orderRead = dealRead[crm.Order]{name: "Order", res: crm.ResOrder, table: "orders", alias: "od",
+	columns: orderColumns, from: orderFrom, scan: scanOrder,
+	more: func(ctx context.Context, q collabQuerier, o *crm.Order) (err error) {
+		if o.Collaborators, err = collaboratorIDs(ctx, q, o.CustomerID); err != nil {
+			return err
+		}
+		o.Lines, err = docLines(ctx, q, orderDoc, o.ID)
+		return err
+	}}
 
 // orderQuery builds the conditions of f for a: the permission condition
 // first, then the tab's and the filters'.
-func orderQuery(a crm.Actor, f OrderFilter) *query {
+func orderQuery(a crm.Actor, f crm.OrderFilter) *query {
 	var q query
 	q.scope(a, crm.ResOrder, "od", f.Tab)
 	q.search("od.number", f.Query)
@@ -145,40 +124,23 @@ func orderQuery(a crm.Actor, f OrderFilter) *query {
 
 // FindOrders returns one page of the orders a may view that match f, and
 // their (capped) total. The permission condition is part of the SQL.
-func (db *DB) FindOrders(ctx context.Context, a crm.Actor, f OrderFilter) ([]crm.Order, crm.Total, error) {
-	q := orderQuery(a, f)
-	total, err := q.count(ctx, db, "FindOrders", "orders od")
-	if err != nil {
-		return nil, total, err
-	}
-	p := f.Page.Norm()
+func (db *DB) FindOrders(ctx context.Context, a crm.Actor, f crm.OrderFilter) ([]crm.Order, crm.Total, error) {
 	order := orderBy(orderSorts, f.Sort, f.Desc, "od.created_at DESC, od.id DESC")
-	rows, err := db.Pool.Query(ctx, q.pageSQL("FindOrders", "orders", "od", orderColumns, orderFrom, order, p), q.args.List...)
-	if err != nil {
-		return nil, total, err
-	}
-	orders, err := pgx.CollectRows(rows, scanOrder)
-	return orders, total, err
-}
-
-// ApprovalCounts are the (capped) counts of the approval tabs.
-type ApprovalCounts struct {
-	Inbox crm.Total // 待我审批
-	Mine  crm.Total // 我发起的
-	Done  crm.Total // 已处理
+	return orderRead.find(ctx, db, "FindOrders", orderQuery(a, f), order, f.Page)
 }
 
 // CountApprovals counts a's approval tabs, each among the orders a may view.
-func (db *DB) CountApprovals(ctx context.Context, a crm.Actor) (ApprovalCounts, error) {
-	var c ApprovalCounts
+func (db *DB) CountApprovals(ctx context.Context, a crm.Actor) (crm.ApprovalCounts, error) {
+	var c crm.ApprovalCounts
 	var err error
+	all := crm.ListQuery{Tab: crm.TabAll}
 	for _, t := range []struct {
-		f   OrderFilter
+		f   crm.OrderFilter
 		out *crm.Total
 	}{
-		{OrderFilter{Tab: crm.TabAll, Inbox: true}, &c.Inbox},
-		{OrderFilter{Tab: crm.TabAll, SubmittedBy: a.ID}, &c.Mine},
-		{OrderFilter{Tab: crm.TabAll, DecidedBy: a.ID}, &c.Done},
+		{crm.OrderFilter{ListQuery: all, Inbox: true}, &c.Inbox},
+		{crm.OrderFilter{ListQuery: all, SubmittedBy: a.ID}, &c.Mine},
+		{crm.OrderFilter{ListQuery: all, DecidedBy: a.ID}, &c.Done},
 	} {
 		if *t.out, err = orderQuery(a, t.f).count(ctx, db, "CountApprovals", "orders od"); err != nil {
 			return c, err
@@ -190,77 +152,14 @@ func (db *DB) CountApprovals(ctx context.Context, a crm.Actor) (ApprovalCounts, 
 // OrdersOf returns the orders of a customer that a may view (at most 200,
 // newest first): the orders tab of the customer's page.
 func (db *DB) OrdersOf(ctx context.Context, a crm.Actor, customerID int64) ([]crm.Order, error) {
-	var q query
-	q.and("od.customer_id = " + q.arg(customerID))
-	q.scope(a, crm.ResOrder, "od", crm.TabAll)
-	rows, err := db.anchored().Query(ctx, `/* postgres.OrdersOf */ SELECT `+orderColumns+` FROM `+orderFrom+q.whereSQL()+
-		` ORDER BY od.created_at DESC, od.id DESC LIMIT 200`, q.args.List...)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, scanOrder)
+	return orderRead.of(ctx, db, "OrdersOf", a, customerID)
 }
 
 // OrderByID returns an order a may view, with its lines, the names of its
 // approver, submitter and decider, and its customer's collaborators (for
 // the policy); ENOTFOUND if it does not exist or a may not view it.
 func (db *DB) OrderByID(ctx context.Context, a crm.Actor, id int64) (crm.Order, error) {
-	var q query
-	q.and("od.id = " + q.arg(id))
-	q.scope(a, crm.ResOrder, "od", crm.TabAll)
-	rows, err := db.anchored().Query(ctx, `/* postgres.OrderByID */ SELECT `+orderColumns+` FROM `+orderFrom+q.whereSQL(), q.args.List...)
-	if err != nil {
-		return crm.Order{}, err
-	}
-	o, err := pgx.CollectExactlyOneRow(rows, scanOrder)
-	if err != nil {
-		return o, translate(err)
-	}
-	if o.Collaborators, err = collaboratorIDs(ctx, db.anchored(), o.CustomerID); err != nil {
-		return o, err
-	}
-	o.Lines, err = docLines(ctx, db.anchored(), orderDoc, id)
-	return o, err
-}
-
-// orderRowInTx reads one order with its lines and its customer's
-// collaborators, locking the order's row when lock is set. It does not
-// check visibility.
-func orderRowInTx(ctx context.Context, tx pgx.Tx, id int64, lock bool) (crm.Order, error) {
-	sql := `/* postgres.orderRowInTx */ SELECT ` + orderColumns + ` FROM ` + orderFrom + ` WHERE od.id = $1`
-	if lock {
-		sql += ` FOR UPDATE OF od`
-	}
-	rows, err := tx.Query(ctx, sql, id)
-	if err != nil {
-		return crm.Order{}, err
-	}
-	o, err := pgx.CollectExactlyOneRow(rows, scanOrder)
-	if err != nil {
-		return o, translate(err)
-	}
-	if o.Collaborators, err = collaboratorIDs(ctx, tx, o.CustomerID); err != nil {
-		return o, err
-	}
-	o.Lines, err = docLines(ctx, tx, orderDoc, id)
-	return o, err
-}
-
-// orderForAction checks that a may view the order (ENOTFOUND otherwise),
-// then locks its customer (with strength, see lockDocCustomer) and the
-// order, in that order, and returns the order as it is now.
-func orderForAction(ctx context.Context, tx pgx.Tx, a crm.Actor, id int64, strength string) (crm.Order, error) {
-	before, err := orderRowInTx(ctx, tx, id, false)
-	if err != nil {
-		return before, err
-	}
-	if !crm.CanView(a, before.Record()) {
-		return before, crm.ErrNotFound
-	}
-	if err := lockDocCustomer(ctx, tx, before.CustomerID, strength); err != nil {
-		return before, err
-	}
-	return orderRowInTx(ctx, tx, id, true)
+	return orderRead.byID(ctx, db, a, id)
 }
 
 // CreateOrder adds a draft order under a customer a may view (ENOTFOUND
@@ -319,7 +218,7 @@ func (db *DB) CreateOrder(ctx context.Context, a crm.Actor, in crm.OrderInput) (
 // The customer does not change.
 func (db *DB) UpdateOrder(ctx context.Context, a crm.Actor, id int64, in crm.OrderInput) error {
 	return db.InTx(ctx, func(tx pgx.Tx) error {
-		old, err := orderForAction(ctx, tx, a, id, "SHARE")
+		old, err := orderRead.forAction(ctx, tx, a, id, "SHARE")
 		if err != nil {
 			return err
 		}
@@ -350,7 +249,7 @@ func (db *DB) UpdateOrder(ctx context.Context, a crm.Actor, id int64, in crm.Ord
 		if err := writeDocLines(ctx, tx, orderDoc, id, lines); err != nil {
 			return err
 		}
-		now, err := orderRowInTx(ctx, tx, id, false)
+		now, err := orderRead.inTx(ctx, tx, id, false)
 		if err != nil {
 			return err
 		}
@@ -374,7 +273,7 @@ func (db *DB) UpdateOrder(ctx context.Context, a crm.Actor, id int64, in crm.Ord
 // invoices refer to it. A quote it was made from may be converted again.
 func (db *DB) DeleteOrder(ctx context.Context, a crm.Actor, id int64) error {
 	return db.InTx(ctx, func(tx pgx.Tx) error {
-		old, err := orderForAction(ctx, tx, a, id, "SHARE")
+		old, err := orderRead.forAction(ctx, tx, a, id, "SHARE")
 		if err != nil {
 			return err
 		}
@@ -416,7 +315,7 @@ func (db *DB) DeleteOrder(ctx context.Context, a crm.Actor, id int64) error {
 // submitted meanwhile by someone else.
 func (db *DB) SubmitOrder(ctx context.Context, a crm.Actor, id int64) error {
 	return db.InTx(ctx, func(tx pgx.Tx) error {
-		o, err := orderForAction(ctx, tx, a, id, "SHARE")
+		o, err := orderRead.forAction(ctx, tx, a, id, "SHARE")
 		if err != nil {
 			return err
 		}
@@ -473,7 +372,7 @@ func lockedOr(a crm.Actor, act crm.Action, o crm.Order, key string) error {
 // when it is not pending (decided or withdrawn meanwhile).
 func (db *DB) WithdrawOrder(ctx context.Context, a crm.Actor, id int64) error {
 	return db.InTx(ctx, func(tx pgx.Tx) error {
-		o, err := orderForAction(ctx, tx, a, id, "SHARE")
+		o, err := orderRead.forAction(ctx, tx, a, id, "SHARE")
 		if err != nil {
 			return err
 		}
@@ -532,7 +431,7 @@ func (db *DB) decideOrder(ctx context.Context, a crm.Actor, id int64, status crm
 	return db.InTx(ctx, func(tx pgx.Tx) error {
 		// The customer is locked for update first: approving changes its
 		// figures, and a shared lock taken first would have to be upgraded.
-		o, err := orderForAction(ctx, tx, a, id, "NO KEY UPDATE")
+		o, err := orderRead.forAction(ctx, tx, a, id, "NO KEY UPDATE")
 		if err != nil {
 			return err
 		}

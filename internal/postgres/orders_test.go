@@ -230,7 +230,7 @@ func TestOrderWorkflowStorage(t *testing.T) {
 		t.Fatalf("approver %d, want none", got)
 	}
 	wantCode(t, f.db.ApproveOrder(ctx, f.lead, d, ""), crm.EFORBIDDEN, "")
-	inbox, _, err := f.db.FindOrders(ctx, f.boss, postgres.OrderFilter{Inbox: true})
+	inbox, _, err := f.db.FindOrders(ctx, f.boss, crm.OrderFilter{Inbox: true})
 	if err != nil || len(inbox) != 1 || inbox[0].ID != d {
 		t.Fatalf("management's inbox: %v %v", inbox, err)
 	}
@@ -395,11 +395,11 @@ func TestQuoteOrderListsAgreeWithPolicy(t *testing.T) {
 	if _, err := f.db.OrderByID(ctx, f.repC, pending); err != nil {
 		t.Fatalf("the approver does not view the order: %v", err)
 	}
-	allQ, _, err := f.db.FindQuotes(ctx, f.admin, postgres.QuoteFilter{Tab: crm.TabAll, Page: crm.Page{PerPage: 100}})
+	allQ, _, err := f.db.FindQuotes(ctx, f.admin, crm.QuoteFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll, Page: crm.Page{PerPage: 100}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	allO, _, err := f.db.FindOrders(ctx, f.admin, postgres.OrderFilter{Tab: crm.TabAll, Page: crm.Page{PerPage: 100}})
+	allO, _, err := f.db.FindOrders(ctx, f.admin, crm.OrderFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll, Page: crm.Page{PerPage: 100}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -420,11 +420,11 @@ func TestQuoteOrderListsAgreeWithPolicy(t *testing.T) {
 				wantO = append(wantO, o.ID)
 			}
 		}
-		gotQ, totQ, err := f.db.FindQuotes(ctx, a, postgres.QuoteFilter{Tab: crm.TabAll, Page: crm.Page{PerPage: 100}})
+		gotQ, totQ, err := f.db.FindQuotes(ctx, a, crm.QuoteFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll, Page: crm.Page{PerPage: 100}}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		gotO, totO, err := f.db.FindOrders(ctx, a, postgres.OrderFilter{Tab: crm.TabAll, Page: crm.Page{PerPage: 100}})
+		gotO, totO, err := f.db.FindOrders(ctx, a, crm.OrderFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll, Page: crm.Page{PerPage: 100}}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -26,16 +26,6 @@ func scanProduct(r pgx.CollectableRow) (crm.Product, error) {
 	return p, err
 }
 
-// ProductFilter selects products for the catalogue list.
-type ProductFilter struct {
-	Query    string // SKU or name substring
-	Category string // exact category
-	Active   string // "": all, "yes": active only, "no": deactivated only
-	Sort     string // sku, name, category, price, created
-	Desc     bool
-	Page     crm.Page
-}
-
 var productSorts = map[string]string{
 	"sku":      "p.sku, p.id",
 	"name":     "p.name, p.id",
@@ -44,15 +34,9 @@ var productSorts = map[string]string{
 	"created":  "p.created_at, p.id",
 }
 
-// ProductSortable reports whether key is a sort FindProducts knows.
-func ProductSortable(key string) bool {
-	_, ok := productSorts[key]
-	return ok
-}
-
 // FindProducts returns one page of the catalogue matching f, and its
 // (capped) total; by name unless f says otherwise.
-func (db *DB) FindProducts(ctx context.Context, f ProductFilter) ([]crm.Product, crm.Total, error) {
+func (db *DB) FindProducts(ctx context.Context, f crm.ProductFilter) ([]crm.Product, crm.Total, error) {
 	q := productQuery(f)
 	total, err := q.count(ctx, db, "FindProducts", "products p")
 	if err != nil {
@@ -70,7 +54,7 @@ func (db *DB) FindProducts(ctx context.Context, f ProductFilter) ([]crm.Product,
 }
 
 // productQuery builds the conditions of f (the list and its export).
-func productQuery(f ProductFilter) *query {
+func productQuery(f crm.ProductFilter) *query {
 	var q query
 	q.search("(p.sku || ' ' || p.name)", f.Query) // the trigram index products_name_trgm
 	if c := crm.CleanText(f.Category); c != "" {

@@ -8,7 +8,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"crm/internal/crm"
-	"crm/internal/postgres"
 )
 
 // TestProductCatalogue: admin and management manage products, nobody else;
@@ -66,7 +65,7 @@ func TestProductCatalogue(t *testing.T) {
 	}
 
 	// The list: search by SKU or name, filters, sorts, total.
-	list := func(pf postgres.ProductFilter) []string {
+	list := func(pf crm.ProductFilter) []string {
 		t.Helper()
 		ps, total, err := f.db.FindProducts(ctx, pf)
 		oppMust(t, err)
@@ -80,16 +79,16 @@ func TestProductCatalogue(t *testing.T) {
 		return out
 	}
 	for _, c := range []struct {
-		f    postgres.ProductFilter
+		f    crm.ProductFilter
 		want string
 	}{
-		{postgres.ProductFilter{}, "P-200,P-100"}, // by name: CRM before ERP
-		{postgres.ProductFilter{Query: "p-1"}, "P-100"},
-		{postgres.ProductFilter{Query: "专业"}, "P-200"},
-		{postgres.ProductFilter{Active: "no"}, "P-100"},
-		{postgres.ProductFilter{Active: "yes"}, "P-200"},
-		{postgres.ProductFilter{Category: "硬件"}, ""},
-		{postgres.ProductFilter{Sort: "price", Desc: true}, "P-100,P-200"},
+		{crm.ProductFilter{}, "P-200,P-100"}, // by name: CRM before ERP
+		{crm.ProductFilter{ListQuery: crm.ListQuery{Query: "p-1"}}, "P-100"},
+		{crm.ProductFilter{ListQuery: crm.ListQuery{Query: "专业"}}, "P-200"},
+		{crm.ProductFilter{Active: "no"}, "P-100"},
+		{crm.ProductFilter{Active: "yes"}, "P-200"},
+		{crm.ProductFilter{Category: "硬件"}, ""},
+		{crm.ProductFilter{ListQuery: crm.ListQuery{Sort: "price", Desc: true}}, "P-100,P-200"},
 	} {
 		got := list(c.f)
 		if s := strings.Join(got, ","); s != c.want {

@@ -189,18 +189,6 @@ func scanQuote(r pgx.CollectableRow) (crm.Quote, error) {
 	return q, err
 }
 
-// QuoteFilter selects quotes for a list.
-type QuoteFilter struct {
-	Tab           crm.ListTab
-	Query         string // number substring
-	Status        crm.QuoteStatus
-	CustomerID    int64
-	OpportunityID int64
-	Sort          string // created, number, date, valid, total, status
-	Desc          bool
-	Page          crm.Page
-}
-
 var quoteSorts = map[string]string{
 	"created": "q.created_at, q.id",
 	"number":  "q.number, q.id",
@@ -210,34 +198,28 @@ var quoteSorts = map[string]string{
 	"status":  "q.status, q.id",
 }
 
-// QuoteSortable reports whether key is a sort FindQuotes knows.
-func QuoteSortable(key string) bool {
-	_, ok := quoteSorts[key]
-	return ok
-}
+// quoteRead reads quotes with their lines and their customer's
+// collaborators (for the policy).
+var quoteRead = dealRead[crm.Quote]{name: "Quote", res: crm.ResQuote, table: "quotes", alias: "q",
+	columns: quoteColumns, from: quoteFrom, scan: scanQuote,
+	more: func(ctx context.Context, q collabQuerier, qt *crm.Quote) (err error) {
+		if qt.Collaborators, err = collaboratorIDs(ctx, q, qt.CustomerID); err != nil {
+			return err
+		}
+		qt.Lines, err = docLines(ctx, q, quoteDoc, qt.ID)
+		return err
+	}}
 
 // FindQuotes returns one page of the quotes a may view that match f, and
 // their (capped) total. The permission condition is part of the SQL.
-func (db *DB) FindQuotes(ctx context.Context, a crm.Actor, f QuoteFilter) ([]crm.Quote, crm.Total, error) {
-	q := quoteQuery(a, f)
-	total, err := q.count(ctx, db, "FindQuotes", "quotes q")
-	if err != nil {
-		return nil, total, err
-	}
-	p := f.Page.Norm()
+func (db *DB) FindQuotes(ctx context.Context, a crm.Actor, f crm.QuoteFilter) ([]crm.Quote, crm.Total, error) {
 	order := orderBy(quoteSorts, f.Sort, f.Desc, "q.created_at DESC, q.id DESC")
-	rows, err := db.Pool.Query(ctx, `/* postgres.FindQuotes */ SELECT `+quoteColumns+` FROM `+quoteFrom+q.whereSQL()+
-		` ORDER BY `+order+` LIMIT `+strconv.Itoa(p.PerPage)+` OFFSET `+strconv.Itoa((p.Page-1)*p.PerPage), q.args.List...)
-	if err != nil {
-		return nil, total, err
-	}
-	quotes, err := pgx.CollectRows(rows, scanQuote)
-	return quotes, total, err
+	return quoteRead.find(ctx, db, "FindQuotes", quoteQuery(a, f), order, f.Page)
 }
 
 // quoteQuery builds the conditions of f for a (the list and its export):
 // the permission condition first, then the tab's and the filters'.
-func quoteQuery(a crm.Actor, f QuoteFilter) *query {
+func quoteQuery(a crm.Actor, f crm.QuoteFilter) *query {
 	var q query
 	q.scope(a, crm.ResQuote, "q", f.Tab)
 	q.search("q.number", f.Query)
@@ -256,77 +238,14 @@ func quoteQuery(a crm.Actor, f QuoteFilter) *query {
 // QuotesOf returns the quotes of a customer that a may view (at most 200,
 // newest first): the quotes tab of the customer's page.
 func (db *DB) QuotesOf(ctx context.Context, a crm.Actor, customerID int64) ([]crm.Quote, error) {
-	var q query
-	q.and("q.customer_id = " + q.arg(customerID))
-	q.scope(a, crm.ResQuote, "q", crm.TabAll)
-	rows, err := db.anchored().Query(ctx, `/* postgres.QuotesOf */ SELECT `+quoteColumns+` FROM `+quoteFrom+q.whereSQL()+
-		` ORDER BY q.created_at DESC, q.id DESC LIMIT 200`, q.args.List...)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, scanQuote)
+	return quoteRead.of(ctx, db, "QuotesOf", a, customerID)
 }
 
 // QuoteByID returns a quote a may view, with its lines and its customer's
 // collaborators (for the policy); ENOTFOUND if it does not exist or a may
 // not view it.
 func (db *DB) QuoteByID(ctx context.Context, a crm.Actor, id int64) (crm.Quote, error) {
-	var q query
-	q.and("q.id = " + q.arg(id))
-	q.scope(a, crm.ResQuote, "q", crm.TabAll)
-	rows, err := db.anchored().Query(ctx, `/* postgres.QuoteByID */ SELECT `+quoteColumns+` FROM `+quoteFrom+q.whereSQL(), q.args.List...)
-	if err != nil {
-		return crm.Quote{}, err
-	}
-	qt, err := pgx.CollectExactlyOneRow(rows, scanQuote)
-	if err != nil {
-		return qt, translate(err)
-	}
-	if qt.Collaborators, err = collaboratorIDs(ctx, db.anchored(), qt.CustomerID); err != nil {
-		return qt, err
-	}
-	qt.Lines, err = docLines(ctx, db.anchored(), quoteDoc, id)
-	return qt, err
-}
-
-// quoteInTx reads one quote with its lines and its customer's
-// collaborators, locking the quote's row when lock is set. It does not
-// check visibility.
-func quoteInTx(ctx context.Context, tx pgx.Tx, id int64, lock bool) (crm.Quote, error) {
-	sql := `/* postgres.quoteInTx */ SELECT ` + quoteColumns + ` FROM ` + quoteFrom + ` WHERE q.id = $1`
-	if lock {
-		sql += ` FOR UPDATE OF q`
-	}
-	rows, err := tx.Query(ctx, sql, id)
-	if err != nil {
-		return crm.Quote{}, err
-	}
-	q, err := pgx.CollectExactlyOneRow(rows, scanQuote)
-	if err != nil {
-		return q, translate(err)
-	}
-	if q.Collaborators, err = collaboratorIDs(ctx, tx, q.CustomerID); err != nil {
-		return q, err
-	}
-	q.Lines, err = docLines(ctx, tx, quoteDoc, id)
-	return q, err
-}
-
-// quoteForAction checks that a may view the quote (ENOTFOUND otherwise),
-// then locks its customer and the quote, in that order, and returns the
-// quote as it is now.
-func quoteForAction(ctx context.Context, tx pgx.Tx, a crm.Actor, id int64) (crm.Quote, error) {
-	before, err := quoteInTx(ctx, tx, id, false)
-	if err != nil {
-		return before, err
-	}
-	if !crm.CanView(a, before.Record()) {
-		return before, crm.ErrNotFound
-	}
-	if err := lockDocCustomer(ctx, tx, before.CustomerID, "SHARE"); err != nil {
-		return before, err
-	}
-	return quoteInTx(ctx, tx, id, true)
+	return quoteRead.byID(ctx, db, a, id)
 }
 
 // CreateQuote adds a quote under a customer a may view (ENOTFOUND
@@ -385,7 +304,7 @@ func (db *DB) CreateQuote(ctx context.Context, a crm.Actor, in crm.QuoteInput) (
 // The customer does not change.
 func (db *DB) UpdateQuote(ctx context.Context, a crm.Actor, id int64, in crm.QuoteInput) error {
 	return db.InTx(ctx, func(tx pgx.Tx) error {
-		old, err := quoteForAction(ctx, tx, a, id)
+		old, err := quoteRead.forAction(ctx, tx, a, id, "SHARE")
 		if err != nil {
 			return err
 		}
@@ -413,7 +332,7 @@ func (db *DB) UpdateQuote(ctx context.Context, a crm.Actor, id int64, in crm.Quo
 		if err := writeDocLines(ctx, tx, quoteDoc, id, lines); err != nil {
 			return err
 		}
-		now, err := quoteInTx(ctx, tx, id, false)
+		now, err := quoteRead.inTx(ctx, tx, id, false)
 		if err != nil {
 			return err
 		}
@@ -445,7 +364,7 @@ func (db *DB) SetQuoteStatus(ctx context.Context, a crm.Actor, id int64, status 
 		return &crm.Error{Code: crm.EINVALID, Message: "error.choose", Fields: map[string]string{"status": "error.choose"}}
 	}
 	return db.InTx(ctx, func(tx pgx.Tx) error {
-		old, err := quoteForAction(ctx, tx, a, id)
+		old, err := quoteRead.forAction(ctx, tx, a, id, "SHARE")
 		if err != nil {
 			return err
 		}
@@ -469,7 +388,7 @@ func (db *DB) SetQuoteStatus(ctx context.Context, a crm.Actor, id int64, status 
 // order was made from it (the order refers to it).
 func (db *DB) DeleteQuote(ctx context.Context, a crm.Actor, id int64) error {
 	return db.InTx(ctx, func(tx pgx.Tx) error {
-		old, err := quoteForAction(ctx, tx, a, id)
+		old, err := quoteRead.forAction(ctx, tx, a, id, "SHARE")
 		if err != nil {
 			return err
 		}
@@ -504,7 +423,7 @@ func (db *DB) DeleteQuote(ctx context.Context, a crm.Actor, id int64) error {
 func (db *DB) QuoteToOrder(ctx context.Context, a crm.Actor, quoteID int64) (int64, error) {
 	var orderID int64
 	err := db.InTx(ctx, func(tx pgx.Tx) error {
-		q, err := quoteForAction(ctx, tx, a, quoteID)
+		q, err := quoteRead.forAction(ctx, tx, a, quoteID, "SHARE")
 		if err != nil {
 			return err
 		}

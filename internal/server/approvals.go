@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	"crm/internal/crm"
-	"crm/internal/postgres"
 	"crm/internal/webctx"
 	"crm/web/views"
 )
@@ -29,7 +28,7 @@ func (s *Server) handleApprovals(w http.ResponseWriter, r *http.Request) {
 	if !slices.Contains(views.ApprovalTabs, tab) {
 		tab = views.ApprovalInbox
 	}
-	f := postgres.OrderFilter{Tab: crm.TabAll}
+	f := crm.OrderFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll}}
 	switch tab {
 	case views.ApprovalInbox:
 		f.Inbox, f.Sort = true, "submitted" // oldest first: first come, first decided

@@ -138,21 +138,23 @@ func followUpExport(r *http.Request, a crm.Actor) (postgres.ExportQuery, error) 
 }
 
 func opportunityExport(r *http.Request, a crm.Actor) (postgres.ExportQuery, error) {
-	f, _ := opportunityFilter(r, a)
+	f, _ := listFilter[crm.OpportunityFilter](r, a, crm.ResOpportunity)
 	return postgres.OpportunityExport(a, f), nil
 }
 
 func productExport(r *http.Request, _ crm.Actor) (postgres.ExportQuery, error) {
-	return postgres.ProductExport(productFilter(r)), nil
+	var f crm.ProductFilter
+	f.Parse(r.URL.Query())
+	return postgres.ProductExport(f), nil
 }
 
 func quoteExport(r *http.Request, a crm.Actor) (postgres.ExportQuery, error) {
-	f, _ := quoteFilter(r, a)
+	f, _ := listFilter[crm.QuoteFilter](r, a, crm.ResQuote)
 	return postgres.QuoteExport(a, f), nil
 }
 
 func orderExport(r *http.Request, a crm.Actor) (postgres.ExportQuery, error) {
-	f, _ := orderFilter(r, a)
+	f, _ := listFilter[crm.OrderFilter](r, a, crm.ResOrder)
 	return postgres.OrderExport(a, f), nil
 }
 

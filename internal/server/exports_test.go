@@ -123,7 +123,7 @@ func TestExportRoutesEveryRole(t *testing.T) {
 			_, n, err = w.DB.FindCustomers(ctx, a, postgres.CustomerFilter{Tab: crm.TabAll, Page: all})
 		case "/orders":
 			var list []crm.Order
-			list, _, err = w.DB.FindOrders(ctx, a, postgres.OrderFilter{Tab: crm.TabAll, Page: all})
+			list, _, err = w.DB.FindOrders(ctx, a, crm.OrderFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll, Page: all}})
 			for _, o := range list {
 				full, err := w.DB.OrderByID(ctx, a, o.ID)
 				if err != nil {

@@ -317,3 +317,119 @@ func (s *Server) handleLinePreview(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, http.StatusOK, views.LineEditor(ed))
 }
+
+// lineDoc is what the quote and order handlers share about a posted
+// document form: the line editor as posted, its op ("" for a save), and
+// the form's problems (field errors, or nil).
+type lineDoc struct {
+	ed  views.LineEditorProps
+	op  string
+	err error
+}
+
+// lineDocForm reads a posted quote or order form: the line editor, then
+// the rest of the form by input, which builds the document's input with
+// the lines and validates it. The error is one that is not the form's
+// (the products could not be read): the caller's error page.
+func (s *Server) lineDocForm(r *http.Request, f *form, input func(lines []crm.Line) error) (lineDoc, error) {
+	ed, lines, op, err := s.lineEditor(r, f)
+	if err != nil {
+		return lineDoc{ed: ed, op: op}, err
+	}
+	return lineDoc{ed: ed, op: op, err: f.err(input(lines))}, nil
+}
+
+// onEdit drops the problem of the customer, which the edit form does not
+// post: a document's customer never changes.
+func (d *lineDoc) onEdit() {
+	if fe := crm.FieldErrors(d.err); fe != nil {
+		delete(fe, "customer_id")
+		if len(fe) == 0 {
+			d.err = nil
+		}
+	}
+}
+
+// docFormRender renders a quote or order form with the given status, the
+// form's problems and the line editor.
+type docFormRender func(status int, errs map[string]string, ed views.LineEditorProps)
+
+// finishDoc ends a posted quote or order form: for the line editor's
+// buttons without JavaScript (op) the form again with the lines changed
+// (200, nothing saved); else, when the form had no problem, save, then a
+// redirect to the document (to its id) with flash; problems of the form
+// or refused by storage show the form again (422, docFormFailed); any
+// other error its page.
+func (s *Server) finishDoc(w http.ResponseWriter, r *http.Request, d lineDoc, render docFormRender,
+	save func() (int64, error), flash string, to func(int64) string) {
+	if d.op != "" {
+		render(http.StatusOK, nil, d.ed)
+		return
+	}
+	err := d.err
+	var id int64
+	if err == nil {
+		id, err = save()
+	}
+	if err != nil {
+		if errs, ed, ok := docFormFailed(err, d.ed); ok {
+			render(http.StatusUnprocessableEntity, errs, ed)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", flash)
+	s.redirect(w, r, to(id))
+}
+
+// newDoc starts the form of a new quote or order (of kind res): the
+// customer picker first (titled title, posting to action) when the query
+// names no customer or opportunity, else the customer — which the actor
+// must view (404) and may add res under (403) —, the opportunity named and
+// the line editor with one blank row. ok is false when it answered the
+// request itself.
+func (s *Server) newDoc(w http.ResponseWriter, r *http.Request, res crm.Resource, title, action string) (c crm.Customer, opportunityID int64, ed views.LineEditorProps, ok bool) {
+	if !crm.CanCreate(webctx.Actor(r.Context()), res) {
+		s.fail(w, r, crm.ErrForbidden)
+		return c, 0, ed, false
+	}
+	customerID, opportunityID, err := s.newDocTarget(r)
+	if err == nil && customerID == 0 {
+		s.renderDocCustomerPick(w, r, title, action)
+		return c, 0, ed, false
+	}
+	if err == nil {
+		c, err = s.docCustomer(r, res, customerID)
+	}
+	if err == nil {
+		ed, err = s.editorFor(r.Context(), nil, decimal.Zero)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return c, 0, ed, false
+	}
+	return c, opportunityID, ed, true
+}
+
+// docCreate is the shared head of creating a quote or order (of kind
+// res): the actor must create res (403), the posted form must be readable
+// and its customer one the actor views (404) and may add res under (403).
+// It returns the customer; ok is false when it answered the request
+// itself.
+func (s *Server) docCreate(w http.ResponseWriter, r *http.Request, res crm.Resource, read func() (int64, error)) (crm.Customer, bool) {
+	if !crm.CanCreate(webctx.Actor(r.Context()), res) {
+		s.fail(w, r, crm.ErrForbidden)
+		return crm.Customer{}, false
+	}
+	customerID, err := read()
+	var c crm.Customer
+	if err == nil {
+		c, err = s.docCustomer(r, res, customerID)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return c, false
+	}
+	return c, true
+}

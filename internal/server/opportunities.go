@@ -3,12 +3,11 @@ package server
 import (
 	"context"
 	"net/http"
-	"slices"
+	"net/url"
 	"strconv"
 	"time"
 
 	"crm/internal/crm"
-	"crm/internal/postgres"
 	"crm/internal/route"
 	"crm/internal/webctx"
 	"crm/web/views"
@@ -22,14 +21,16 @@ import (
 // route below says 404 for it; marketing and finance view (rules 1, 2) and
 // change nothing (403).
 
-// opportunityTab is the list's or board's tab: the one asked for when the
-// actor has it; for one customer's opportunities 全部 by default.
-func opportunityTab(r *http.Request, a crm.Actor) (crm.ListTab, []crm.ListTab) {
-	tab, tabs := listTab(r, a, crm.ResOpportunity)
-	if r.URL.Query().Get("tab") == "" && queryID(r, "customer") != 0 && slices.Contains(tabs, crm.TabAll) {
-		tab = crm.TabAll
-	}
-	return tab, tabs
+// listFilter reads the filter F of a list of res from the query string,
+// with the tabs a has on it; a list and its export read it alike.
+func listFilter[F any, P interface {
+	*F
+	Parse(url.Values, []crm.ListTab)
+}](r *http.Request, a crm.Actor, res crm.Resource) (F, []crm.ListTab) {
+	tabs := crm.ListTabs(a, res)
+	var f F
+	P(&f).Parse(r.URL.Query(), tabs)
+	return f, tabs
 }
 
 // filterCustomerName names the customer a list is narrowed to: its name
@@ -56,7 +57,7 @@ func (s *Server) handleOpportunities(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	a := webctx.Actor(ctx)
-	f, tabs := opportunityFilter(r, a)
+	f, tabs := listFilter[crm.OpportunityFilter](r, a, crm.ResOpportunity)
 	list, total, err := s.db.FindOpportunities(ctx, a, f)
 	if err != nil {
 		s.fail(w, r, err)
@@ -79,34 +80,13 @@ func (s *Server) handleOpportunities(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, views.OpportunitiesIndex(p))
 }
 
-// opportunityFilter reads the opportunity list's query string (tab,
-// filters, sort, page) for a; the list and its export read it alike.
-func opportunityFilter(r *http.Request, a crm.Actor) (postgres.OpportunityFilter, []crm.ListTab) {
-	q := r.URL.Query()
-	tab, tabs := opportunityTab(r, a)
-	f := postgres.OpportunityFilter{Tab: tab, Query: q.Get("q"), Stage: crm.OppStage(q.Get("stage")),
-		CustomerID: queryID(r, "customer"), OwnerID: queryID(r, "owner"), CloseFrom: queryDate(r, "from"),
-		CloseTo: queryDate(r, "to"), Sort: q.Get("sort"), Desc: q.Get("dir") == "desc",
-		DepartmentID: queryID(r, "department"), CreatedFrom: queryDate(r, "created_from"), CreatedTo: queryDate(r, "created_to")}
-	if !f.Stage.Valid() {
-		f.Stage = ""
-	}
-	if !postgres.OpportunitySortable(f.Sort) {
-		f.Sort, f.Desc = "", false
-	}
-	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
-	f.Page = f.Page.Norm()
-	return f, tabs
-}
-
 // handleOpportunityBoard serves the kanban board: the page, or for htmx
 // and board.js (HX-Request) the board alone, which they swap in after a
 // card was moved so that counts and sums are current.
 func (s *Server) handleOpportunityBoard(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	a := webctx.Actor(ctx)
-	tab, tabs := opportunityTab(r, a)
-	f := postgres.BoardFilter{Tab: tab, OwnerID: queryID(r, "owner"), CustomerID: queryID(r, "customer")}
+	f, tabs := listFilter[crm.BoardFilter](r, a, crm.ResOpportunity)
 	cols, err := s.db.Board(ctx, a, f)
 	if err != nil {
 		s.fail(w, r, err)
@@ -276,11 +256,11 @@ func (s *Server) opportunityShowProps(r *http.Request, o crm.Opportunity) (views
 	}
 	if p.ShowDeals {
 		page := crm.Page{Page: 1, PerPage: 50}
-		quotes, _, err := s.db.FindQuotes(ctx, a, postgres.QuoteFilter{Tab: crm.TabAll, OpportunityID: o.ID, Page: page})
+		quotes, _, err := s.db.FindQuotes(ctx, a, crm.QuoteFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll, Page: page}, OpportunityID: o.ID})
 		if err != nil {
 			return p, err
 		}
-		orders, _, err := s.db.FindOrders(ctx, a, postgres.OrderFilter{Tab: crm.TabAll, OpportunityID: o.ID, Page: page})
+		orders, _, err := s.db.FindOrders(ctx, a, crm.OrderFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll, Page: page}, OpportunityID: o.ID})
 		if err != nil {
 			return p, err
 		}

@@ -337,7 +337,7 @@ func TestOpportunityBoardOverHTTP(t *testing.T) {
 	}
 	big := w.clients["mgr1"].get("/opportunities?view=board&tab=all").wantStatus(200)
 	if col(big, "initial", "column-count") != "超过 10000 条" || !strings.HasPrefix(col(big, "initial", "column-sum"), "至少 ") ||
-		big.Doc.Find(`[data-stage="initial"] `+tid("board-card")).Length() != postgres.BoardCards {
+		big.Doc.Find(`[data-stage="initial"] `+tid("board-card")).Length() != crm.BoardCards {
 		t.Errorf("capped column: %q %q", col(big, "initial", "column-count"), col(big, "initial", "column-sum"))
 	}
 	if href, _ := big.Doc.Find(`[data-stage="initial"] ` + tid("column-more")).Attr("href"); href != "/opportunities?stage=initial&tab=all" {

@@ -3,13 +3,8 @@ package server
 import (
 	"errors"
 	"net/http"
-	"slices"
-	"strconv"
-
-	"github.com/shopspring/decimal"
 
 	"crm/internal/crm"
-	"crm/internal/postgres"
 	"crm/internal/route"
 	"crm/internal/webctx"
 	"crm/web/views"
@@ -30,7 +25,7 @@ func (s *Server) handleOrders(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, crm.ErrForbidden)
 		return
 	}
-	f, tabs := orderFilter(r, a)
+	f, tabs := listFilter[crm.OrderFilter](r, a, crm.ResOrder)
 	orders, total, err := s.db.FindOrders(ctx, a, f)
 	if err != nil {
 		s.fail(w, r, err)
@@ -52,53 +47,9 @@ func (s *Server) handleOrders(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, views.OrdersIndex(p))
 }
 
-// orderFilter reads the order list's query string (tab, filters, sort,
-// page) for a; the list and its export read it alike.
-func orderFilter(r *http.Request, a crm.Actor) (postgres.OrderFilter, []crm.ListTab) {
-	q := r.URL.Query()
-	tab, tabs := listTab(r, a, crm.ResOrder)
-	f := postgres.OrderFilter{Tab: tab, Query: q.Get("q"), Status: crm.OrderStatus(q.Get("status")),
-		CustomerID: queryID(r, "customer"), OpportunityID: queryID(r, "opportunity"), ApproverID: queryID(r, "approver"),
-		Sort: q.Get("sort"), Desc: q.Get("dir") == "desc",
-		OwnerID: queryID(r, "owner"), DepartmentID: queryID(r, "department"), DecidedFrom: queryDate(r, "decided_from"),
-		DecidedTo: queryDate(r, "decided_to"), Unpaid: q.Get("unpaid") == "1"}
-	if q.Get("tab") == "" && (f.CustomerID != 0 || f.OpportunityID != 0) && slices.Contains(tabs, crm.TabAll) {
-		f.Tab = crm.TabAll // one customer's orders: all of them, whoever owns them
-	}
-	if !slices.Contains(crm.OrderStatuses, f.Status) {
-		f.Status = ""
-	}
-	if !postgres.OrderSortable(f.Sort) {
-		f.Sort, f.Desc = "", false
-	}
-	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
-	f.Page = f.Page.Norm()
-	return f, tabs
-}
-
 func (s *Server) handleOrderNew(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	if !crm.CanCreate(webctx.Actor(ctx), crm.ResOrder) {
-		s.fail(w, r, crm.ErrForbidden)
-		return
-	}
-	customerID, opportunityID, err := s.newDocTarget(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if customerID == 0 {
-		s.renderDocCustomerPick(w, r, "order.new", route.OrderNew)
-		return
-	}
-	c, err := s.docCustomer(r, crm.ResOrder, customerID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	ed, err := s.editorFor(ctx, nil, decimal.Zero)
-	if err != nil {
-		s.fail(w, r, err)
+	c, opportunityID, ed, ok := s.newDoc(w, r, crm.ResOrder, "order.new", route.OrderNew)
+	if !ok {
 		return
 	}
 	s.renderOrderForm(w, r, http.StatusOK, views.OrderFormProps{CustomerName: c.Name, Editor: ed,
@@ -116,57 +67,41 @@ func (s *Server) renderOrderForm(w http.ResponseWriter, r *http.Request, status 
 	s.render(w, r, status, views.OrderForm(p))
 }
 
-// orderForm reads a posted order form: the input (lines included), the line
-// editor as posted with the editor's op, and every problem found.
-func (s *Server) orderForm(r *http.Request, f *form) (crm.OrderInput, views.LineEditorProps, string, error) {
-	ed, lines, op, err := s.lineEditor(r, f)
-	if err != nil {
-		return crm.OrderInput{}, ed, op, err
+// orderForm reads a posted order form: the input (lines included) and the
+// line editor's part (lineDocForm).
+func (s *Server) orderForm(r *http.Request, f *form) (in crm.OrderInput, d lineDoc, err error) {
+	d, err = s.lineDocForm(r, f, func(lines []crm.Line) error {
+		in = crm.OrderInput{CustomerID: f.id("customer_id"), OpportunityID: f.id("opportunity_id"),
+			SignDate: f.date("sign_date"), Notes: f.text("notes"), Lines: lines}
+		return in.Validate()
+	})
+	return in, d, err
+}
+
+// orderFormRender renders the order form p with a posted form's outcome.
+func (s *Server) orderFormRender(w http.ResponseWriter, r *http.Request, p views.OrderFormProps) docFormRender {
+	return func(status int, errs map[string]string, ed views.LineEditorProps) {
+		p.Errors, p.Editor = errs, ed
+		s.renderOrderForm(w, r, status, p)
 	}
-	in := crm.OrderInput{CustomerID: f.id("customer_id"), OpportunityID: f.id("opportunity_id"),
-		SignDate: f.date("sign_date"), Notes: f.text("notes"), Lines: lines}
-	return in, ed, op, f.err(in.Validate())
 }
 
 // handleOrderCreate adds a draft order, or — for the line editor's buttons
 // without JavaScript (op) — shows the form again with the lines changed.
 func (s *Server) handleOrderCreate(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	a := webctx.Actor(ctx)
-	if !crm.CanCreate(a, crm.ResOrder) {
-		s.fail(w, r, crm.ErrForbidden)
+	var in crm.OrderInput
+	var d lineDoc
+	c, ok := s.docCreate(w, r, crm.ResOrder, func() (id int64, err error) {
+		in, d, err = s.orderForm(r, newForm(r))
+		return in.CustomerID, err
+	})
+	if !ok {
 		return
 	}
-	in, ed, op, err := s.orderForm(r, newForm(r))
-	if err != nil && crm.FieldErrors(err) == nil {
-		s.fail(w, r, err)
-		return
-	}
-	c, cerr := s.docCustomer(r, crm.ResOrder, in.CustomerID)
-	if cerr != nil {
-		s.fail(w, r, cerr)
-		return
-	}
-	p := views.OrderFormProps{CustomerName: c.Name, Input: in, Editor: ed}
-	if op != "" {
-		s.renderOrderForm(w, r, http.StatusOK, p)
-		return
-	}
-	var id int64
-	if err == nil {
-		id, err = s.db.CreateOrder(ctx, a, in)
-	}
-	if err != nil {
-		var ok bool
-		if p.Errors, p.Editor, ok = docFormFailed(err, ed); ok {
-			s.renderOrderForm(w, r, http.StatusUnprocessableEntity, p)
-			return
-		}
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "flash.created")
-	s.redirect(w, r, route.Order(id))
+	p := views.OrderFormProps{CustomerName: c.Name, Input: in}
+	s.finishDoc(w, r, d, s.orderFormRender(w, r, p), func() (int64, error) {
+		return s.db.CreateOrder(r.Context(), webctx.Actor(r.Context()), in)
+	}, "flash.created", route.Order)
 }
 
 // orderByPath loads the order of the URL that the actor may view (404
@@ -275,39 +210,19 @@ func (s *Server) handleOrderUpdate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	in, ed, op, err := s.orderForm(r, editForm(r, fields("opportunity_id", fieldID(o.OpportunityID),
+	in, d, err := s.orderForm(r, editForm(r, fields("opportunity_id", fieldID(o.OpportunityID),
 		"sign_date", fieldDay(o.SignDate), "notes", o.Notes)))
-	if err != nil && crm.FieldErrors(err) == nil {
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	in.CustomerID = o.CustomerID
-	if fe := crm.FieldErrors(err); fe != nil {
-		delete(fe, "customer_id") // not posted on edit: the customer never changes
-		if len(fe) == 0 {
-			err = nil
-		}
-	}
+	d.onEdit()
 	p := views.OrderFormProps{ID: o.ID, Number: o.Number, Status: o.Status, Comment: o.DecisionComment,
-		CustomerName: o.Parent.Name, Input: in, Editor: ed}
-	if op != "" {
-		s.renderOrderForm(w, r, http.StatusOK, p)
-		return
-	}
-	if err == nil {
-		err = s.db.UpdateOrder(r.Context(), webctx.Actor(r.Context()), o.ID, in)
-	}
-	if err != nil {
-		var ok bool
-		if p.Errors, p.Editor, ok = docFormFailed(err, ed); ok {
-			s.renderOrderForm(w, r, http.StatusUnprocessableEntity, p)
-			return
-		}
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "flash.saved")
-	s.redirect(w, r, route.Order(o.ID))
+		CustomerName: o.Parent.Name, Input: in}
+	s.finishDoc(w, r, d, s.orderFormRender(w, r, p), func() (int64, error) {
+		return o.ID, s.db.UpdateOrder(r.Context(), webctx.Actor(r.Context()), o.ID, in)
+	}, "flash.saved", route.Order)
 }
 
 // handleOrderDelete deletes a draft or rejected order; one with payments or

@@ -2,10 +2,8 @@ package server
 
 import (
 	"net/http"
-	"strconv"
 
 	"crm/internal/crm"
-	"crm/internal/postgres"
 	"crm/internal/route"
 	"crm/internal/webctx"
 	"crm/web/views"
@@ -18,7 +16,8 @@ import (
 
 func (s *Server) handleProducts(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	f := productFilter(r)
+	var f crm.ProductFilter
+	f.Parse(r.URL.Query())
 	products, total, err := s.db.FindProducts(ctx, f)
 	if err != nil {
 		s.fail(w, r, err)
@@ -31,23 +30,6 @@ func (s *Server) handleProducts(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, http.StatusOK, views.ProductsIndex(views.ProductsProps{Products: products, Total: total, Filter: f,
 		Categories: cats, CanManage: crm.CanManageProducts(webctx.Actor(ctx))}))
-}
-
-// productFilter reads the product list's query string (filters, sort,
-// page); the list and its export read it alike.
-func productFilter(r *http.Request) postgres.ProductFilter {
-	q := r.URL.Query()
-	f := postgres.ProductFilter{Query: q.Get("q"), Category: q.Get("category"), Active: q.Get("active"),
-		Sort: q.Get("sort"), Desc: q.Get("dir") == "desc"}
-	if f.Active != "yes" && f.Active != "no" {
-		f.Active = ""
-	}
-	if !postgres.ProductSortable(f.Sort) {
-		f.Sort, f.Desc = "", false
-	}
-	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
-	f.Page = f.Page.Norm()
-	return f
 }
 
 // productByPath loads the product of the URL (404 when there is none),

@@ -3,14 +3,10 @@ package server
 import (
 	"errors"
 	"net/http"
-	"slices"
 	"strconv"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"crm/internal/crm"
-	"crm/internal/postgres"
 	"crm/internal/route"
 	"crm/internal/webctx"
 	"crm/web/views"
@@ -63,7 +59,7 @@ func (s *Server) handleQuotes(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, crm.ErrForbidden)
 		return
 	}
-	f, tabs := quoteFilter(r, a)
+	f, tabs := listFilter[crm.QuoteFilter](r, a, crm.ResQuote)
 	quotes, total, err := s.db.FindQuotes(ctx, a, f)
 	if err != nil {
 		s.fail(w, r, err)
@@ -75,28 +71,6 @@ func (s *Server) handleQuotes(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, views.QuotesIndex(p))
-}
-
-// quoteFilter reads the quote list's query string (tab, filters, sort,
-// page) for a; the list and its export read it alike.
-func quoteFilter(r *http.Request, a crm.Actor) (postgres.QuoteFilter, []crm.ListTab) {
-	q := r.URL.Query()
-	tab, tabs := listTab(r, a, crm.ResQuote)
-	f := postgres.QuoteFilter{Tab: tab, Query: q.Get("q"), Status: crm.QuoteStatus(q.Get("status")),
-		CustomerID: queryID(r, "customer"), OpportunityID: queryID(r, "opportunity"),
-		Sort: q.Get("sort"), Desc: q.Get("dir") == "desc"}
-	if q.Get("tab") == "" && (f.CustomerID != 0 || f.OpportunityID != 0) && slices.Contains(tabs, crm.TabAll) {
-		f.Tab = crm.TabAll // one customer's quotes: all of them, whoever owns them
-	}
-	if !slices.Contains(crm.QuoteStatuses, f.Status) {
-		f.Status = ""
-	}
-	if !postgres.QuoteSortable(f.Sort) {
-		f.Sort, f.Desc = "", false
-	}
-	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
-	f.Page = f.Page.Norm()
-	return f, tabs
 }
 
 // docCustomer loads the customer a new quote or order goes under: 404
@@ -154,29 +128,8 @@ func businessToday() *time.Time {
 }
 
 func (s *Server) handleQuoteNew(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	a := webctx.Actor(ctx)
-	if !crm.CanCreate(a, crm.ResQuote) {
-		s.fail(w, r, crm.ErrForbidden)
-		return
-	}
-	customerID, opportunityID, err := s.newDocTarget(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if customerID == 0 {
-		s.renderDocCustomerPick(w, r, "quote.new", route.QuoteNew)
-		return
-	}
-	c, err := s.docCustomer(r, crm.ResQuote, customerID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	ed, err := s.editorFor(ctx, nil, decimal.Zero)
-	if err != nil {
-		s.fail(w, r, err)
+	c, opportunityID, ed, ok := s.newDoc(w, r, crm.ResQuote, "quote.new", route.QuoteNew)
+	if !ok {
 		return
 	}
 	s.renderQuoteForm(w, r, http.StatusOK, views.QuoteFormProps{CustomerName: c.Name, Editor: ed,
@@ -194,17 +147,24 @@ func (s *Server) renderQuoteForm(w http.ResponseWriter, r *http.Request, status 
 	s.render(w, r, status, views.QuoteForm(p))
 }
 
-// quoteForm reads a posted quote form: the input (lines included), the line
-// editor as posted with the editor's op, and every problem found.
-func (s *Server) quoteForm(r *http.Request, f *form) (crm.QuoteInput, views.LineEditorProps, string, error) {
-	ed, lines, op, err := s.lineEditor(r, f)
-	if err != nil {
-		return crm.QuoteInput{}, ed, op, err
+// quoteForm reads a posted quote form: the input (lines included) and the
+// line editor's part (lineDocForm).
+func (s *Server) quoteForm(r *http.Request, f *form) (in crm.QuoteInput, d lineDoc, err error) {
+	d, err = s.lineDocForm(r, f, func(lines []crm.Line) error {
+		in = crm.QuoteInput{CustomerID: f.id("customer_id"), OpportunityID: f.id("opportunity_id"),
+			QuoteDate: f.date("quote_date"), ValidUntil: f.date("valid_until"), Status: crm.QuoteStatus(f.text("status")),
+			Notes: f.text("notes"), Lines: lines}
+		return in.Validate()
+	})
+	return in, d, err
+}
+
+// quoteFormRender renders the quote form p with a posted form's outcome.
+func (s *Server) quoteFormRender(w http.ResponseWriter, r *http.Request, p views.QuoteFormProps) docFormRender {
+	return func(status int, errs map[string]string, ed views.LineEditorProps) {
+		p.Errors, p.Editor = errs, ed
+		s.renderQuoteForm(w, r, status, p)
 	}
-	in := crm.QuoteInput{CustomerID: f.id("customer_id"), OpportunityID: f.id("opportunity_id"),
-		QuoteDate: f.date("quote_date"), ValidUntil: f.date("valid_until"), Status: crm.QuoteStatus(f.text("status")),
-		Notes: f.text("notes"), Lines: lines}
-	return in, ed, op, f.err(in.Validate())
 }
 
 // docFormFailed sorts the outcome of a posted quote or order form: field
@@ -221,42 +181,19 @@ func docFormFailed(err error, ed views.LineEditorProps) (map[string]string, view
 // handleQuoteCreate adds a quote, or — for the line editor's buttons
 // without JavaScript (op) — shows the form again with the lines changed.
 func (s *Server) handleQuoteCreate(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	a := webctx.Actor(ctx)
-	if !crm.CanCreate(a, crm.ResQuote) {
-		s.fail(w, r, crm.ErrForbidden)
+	var in crm.QuoteInput
+	var d lineDoc
+	c, ok := s.docCreate(w, r, crm.ResQuote, func() (id int64, err error) {
+		in, d, err = s.quoteForm(r, newForm(r))
+		return in.CustomerID, err
+	})
+	if !ok {
 		return
 	}
-	in, ed, op, err := s.quoteForm(r, newForm(r))
-	if err != nil && crm.FieldErrors(err) == nil {
-		s.fail(w, r, err)
-		return
-	}
-	c, cerr := s.docCustomer(r, crm.ResQuote, in.CustomerID)
-	if cerr != nil {
-		s.fail(w, r, cerr)
-		return
-	}
-	p := views.QuoteFormProps{CustomerName: c.Name, Input: in, Editor: ed}
-	if op != "" {
-		s.renderQuoteForm(w, r, http.StatusOK, p)
-		return
-	}
-	var id int64
-	if err == nil {
-		id, err = s.db.CreateQuote(ctx, a, in)
-	}
-	if err != nil {
-		var ok bool
-		if p.Errors, p.Editor, ok = docFormFailed(err, ed); ok {
-			s.renderQuoteForm(w, r, http.StatusUnprocessableEntity, p)
-			return
-		}
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "flash.created")
-	s.redirect(w, r, route.Quote(id))
+	p := views.QuoteFormProps{CustomerName: c.Name, Input: in}
+	s.finishDoc(w, r, d, s.quoteFormRender(w, r, p), func() (int64, error) {
+		return s.db.CreateQuote(r.Context(), webctx.Actor(r.Context()), in)
+	}, "flash.created", route.Quote)
 }
 
 // quoteByPath loads the quote of the URL that the actor may view (404
@@ -340,39 +277,19 @@ func (s *Server) handleQuoteUpdate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	in, ed, op, err := s.quoteForm(r, editForm(r, fields("opportunity_id", fieldID(q.OpportunityID),
+	in, d, err := s.quoteForm(r, editForm(r, fields("opportunity_id", fieldID(q.OpportunityID),
 		"quote_date", fieldDay(&q.QuoteDate), "valid_until", fieldDay(q.ValidUntil), "status", string(q.Status),
 		"notes", q.Notes)))
-	if err != nil && crm.FieldErrors(err) == nil {
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	in.CustomerID = q.CustomerID
-	if fe := crm.FieldErrors(err); fe != nil {
-		delete(fe, "customer_id") // not posted on edit: the customer never changes
-		if len(fe) == 0 {
-			err = nil
-		}
-	}
-	p := views.QuoteFormProps{ID: q.ID, Number: q.Number, CustomerName: q.Parent.Name, Input: in, Editor: ed}
-	if op != "" {
-		s.renderQuoteForm(w, r, http.StatusOK, p)
-		return
-	}
-	if err == nil {
-		err = s.db.UpdateQuote(r.Context(), webctx.Actor(r.Context()), q.ID, in)
-	}
-	if err != nil {
-		var ok bool
-		if p.Errors, p.Editor, ok = docFormFailed(err, ed); ok {
-			s.renderQuoteForm(w, r, http.StatusUnprocessableEntity, p)
-			return
-		}
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "flash.saved")
-	s.redirect(w, r, route.Quote(q.ID))
+	d.onEdit()
+	p := views.QuoteFormProps{ID: q.ID, Number: q.Number, CustomerName: q.Parent.Name, Input: in}
+	s.finishDoc(w, r, d, s.quoteFormRender(w, r, p), func() (int64, error) {
+		return q.ID, s.db.UpdateQuote(r.Context(), webctx.Actor(r.Context()), q.ID, in)
+	}, "flash.saved", route.Quote)
 }
 
 // handleQuoteStatus moves a quote to another status.

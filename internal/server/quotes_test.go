@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"crm/internal/crm"
-	"crm/internal/postgres"
 )
 
 // quote creates a quote as creator under customer.
@@ -234,10 +233,10 @@ func TestQuoteOrderInvisibleToMarketing(t *testing.T) {
 	mkt.post("/quotes", ordPost(w.docForm(c, [][4]string{{"ORD-A", "1", "1", "1"}}))).wantStatus(403)
 	mkt.post("/lines/preview", form()).wantStatus(403)
 	a := w.actor("mkt")
-	if _, tot, err := w.DB.FindQuotes(ctx, a, postgres.QuoteFilter{Tab: crm.TabAll}); err != nil || tot.N != 0 {
+	if _, tot, err := w.DB.FindQuotes(ctx, a, crm.QuoteFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll}}); err != nil || tot.N != 0 {
 		t.Errorf("FindQuotes: %d, %v", tot.N, err)
 	}
-	if _, tot, err := w.DB.FindOrders(ctx, a, postgres.OrderFilter{Tab: crm.TabAll}); err != nil || tot.N != 0 {
+	if _, tot, err := w.DB.FindOrders(ctx, a, crm.OrderFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll}}); err != nil || tot.N != 0 {
 		t.Errorf("FindOrders: %d, %v", tot.N, err)
 	}
 	if l, err := w.DB.QuotesOf(ctx, a, c); err != nil || len(l) != 0 {
