@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"crm/internal/crm"
+	"crm/internal/route"
 	"crm/web/views/ui"
 )
 
@@ -32,7 +33,7 @@ func (l listLinks) url(change func(q url.Values)) string {
 		q[k] = append([]string(nil), v...)
 	}
 	change(q)
-	return l.Path + "?" + q.Encode()
+	return route.WithQuery(l.Path, q)
 }
 
 // self is the list's URL as it is.
