@@ -118,7 +118,7 @@ func (s *Server) handleContactCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, "ok", "flash.created")
-	s.redirect(w, r, route.Customer(in.CustomerID)+"#contacts")
+	s.redirect(w, r, route.Section(route.Customer(in.CustomerID), "contacts"))
 }
 
 // contactByPath loads the contact of the URL that the actor may view (404

@@ -201,7 +201,7 @@ func (s *Server) customerShowProps(r *http.Request, c crm.Customer) (views.Custo
 	p := views.CustomerShowProps{Customer: c,
 		CanEdit: crm.CanUpdate(a, rec), CanDelete: crm.CanDelete(a, rec),
 		CanCollaborators: crm.CanDo(a, crm.ActCollaborators, rec),
-		CanAddContact: crm.CanAddUnder(a, crm.ResContact, rec), CanFollowUp: crm.CanAddUnder(a, crm.ResFollowUp, rec),
+		CanAddContact:    crm.CanAddUnder(a, crm.ResContact, rec), CanFollowUp: crm.CanAddUnder(a, crm.ResFollowUp, rec),
 		ShowFinance: crm.CanSeeArea(a, crm.AreaOrders), Primary: map[int64]bool{}}
 	var err error
 	if p.OwnerActions, err = s.ownerActions(ctx, a, rec); err != nil {
@@ -404,7 +404,7 @@ func (s *Server) handleCollaboratorAdd(w http.ResponseWriter, r *http.Request) {
 	}
 	e, _ := s.db.EmployeeByID(ctx, employee)
 	s.flash(r, "ok", "customer.collaborator_added", e.Name)
-	s.redirect(w, r, route.Customer(id)+"#collaborators")
+	s.redirect(w, r, route.Section(route.Customer(id), "collaborators"))
 }
 
 // handleCollaboratorRemove ends an employee's collaboration on the customer.
@@ -426,5 +426,5 @@ func (s *Server) handleCollaboratorRemove(w http.ResponseWriter, r *http.Request
 	}
 	e, _ := s.db.EmployeeByID(ctx, employee)
 	s.flash(r, "ok", "customer.collaborator_gone", e.Name)
-	s.redirect(w, r, route.Customer(id)+"#collaborators")
+	s.redirect(w, r, route.Section(route.Customer(id), "collaborators"))
 }

@@ -109,7 +109,7 @@ func (s *Server) handleFollowUpCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, "ok", "followup.added")
-	s.redirect(w, r, backOr(r, back)+"#follow-ups")
+	s.redirect(w, r, route.Section(backOr(r, back), "follow-ups"))
 }
 
 func (s *Server) followUpByPath(w http.ResponseWriter, r *http.Request) (crm.FollowUp, bool) {
@@ -186,10 +186,10 @@ func (s *Server) handleFollowUpUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	s.flash(r, "ok", "flash.saved")
 	if fu.LeadID != 0 {
-		s.redirect(w, r, route.Lead(fu.LeadID)+"#follow-ups")
+		s.redirect(w, r, route.Section(route.Lead(fu.LeadID), "follow-ups"))
 		return
 	}
-	s.redirect(w, r, route.Customer(fu.CustomerID)+"#follow-ups")
+	s.redirect(w, r, route.Section(route.Customer(fu.CustomerID), "follow-ups"))
 }
 
 func (s *Server) handleFollowUpDelete(w http.ResponseWriter, r *http.Request) {

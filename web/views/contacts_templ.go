@@ -913,7 +913,7 @@ type ContactShowProps struct {
 
 func (p ContactShowProps) afterDelete() string {
 	if p.CustomerVisible {
-		return route.Customer(p.Contact.CustomerID) + "#contacts"
+		return route.Section(route.Customer(p.Contact.CustomerID), "contacts")
 	}
 	return route.Contacts
 }
