@@ -278,12 +278,9 @@ func (db *DB) Collaborators(ctx context.Context, customerID int64) ([]crm.Collab
 // not the owner (field errors on employee_id). Adding one twice is a no-op.
 func (db *DB) AddCollaborator(ctx context.Context, a crm.Actor, customerID, employee int64) error {
 	return db.InTx(ctx, func(tx pgx.Tx) error {
-		r, err := lockForAction(ctx, tx, a, customerPool, customerID)
+		r, err := lockCollaborators(ctx, tx, a, customerID)
 		if err != nil {
 			return err
-		}
-		if !crm.CanDo(a, crm.ActCollaborators, r) {
-			return crm.ErrForbidden
 		}
 		var name string
 		err = tx.QueryRow(ctx, `/* postgres.AddCollaborator employee */ SELECT name FROM employees WHERE id = $1 AND active`, employee).Scan(&name)
@@ -314,12 +311,8 @@ func (db *DB) AddCollaborator(ctx context.Context, a crm.Actor, customerID, empl
 // same rules as AddCollaborator. Removing one who is not there is a no-op.
 func (db *DB) RemoveCollaborator(ctx context.Context, a crm.Actor, customerID, employee int64) error {
 	return db.InTx(ctx, func(tx pgx.Tx) error {
-		r, err := lockForAction(ctx, tx, a, customerPool, customerID)
-		if err != nil {
+		if _, err := lockCollaborators(ctx, tx, a, customerID); err != nil {
 			return err
-		}
-		if !crm.CanDo(a, crm.ActCollaborators, r) {
-			return crm.ErrForbidden
 		}
 		tag, err := tx.Exec(ctx, `/* postgres.RemoveCollaborator */
 			DELETE FROM customer_collaborators WHERE customer_id = $1 AND employee_id = $2`, customerID, employee)
@@ -350,6 +343,16 @@ func (db *DB) CustomerChoices(ctx context.Context, a crm.Actor, q string) ([]crm
 		return nil, err
 	}
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[crm.Choice])
+}
+
+// lockCollaborators locks a customer whose collaborators a changes:
+// ENOTFOUND unless a may view it, EFORBIDDEN unless a may manage them.
+func lockCollaborators(ctx context.Context, tx pgx.Tx, a crm.Actor, customerID int64) (crm.Record, error) {
+	r, err := lockForAction(ctx, tx, a, customerPool, customerID)
+	if err == nil && !crm.CanDo(a, crm.ActCollaborators, r) {
+		err = crm.ErrForbidden
+	}
+	return r, err
 }
 
 // collaboratorError is an EINVALID error on the employee picker of the

@@ -209,28 +209,10 @@ func (s *Server) handleContactUpdate(w http.ResponseWriter, r *http.Request) {
 // handleContactDelete deletes a contact; when it was the primary one, the
 // oldest remaining contact of the customer becomes primary.
 func (s *Server) handleContactDelete(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err == nil {
-		err = s.db.DeleteContact(r.Context(), webctx.Actor(r.Context()), id)
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "flash.deleted")
-	s.redirect(w, r, backOr(r, route.Contacts))
+	s.recordPost(w, r, s.db.DeleteContact, "flash.deleted", func(int64) string { return backOr(r, route.Contacts) })
 }
 
 // handleContactPrimary makes the contact its customer's primary one.
 func (s *Server) handleContactPrimary(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err == nil {
-		err = s.db.MakePrimary(r.Context(), webctx.Actor(r.Context()), id)
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "contact.made_primary")
-	s.redirect(w, r, backOr(r, route.Contact(id)))
+	s.recordPost(w, r, s.db.MakePrimary, "contact.made_primary", func(id int64) string { return backOr(r, route.Contact(id)) })
 }

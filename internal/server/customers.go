@@ -335,16 +335,7 @@ func (s *Server) handleCustomerUpdate(w http.ResponseWriter, r *http.Request) {
 // handleCustomerDelete deletes a customer with its contacts and
 // follow-ups; one that other records refer to is refused (409, saying why).
 func (s *Server) handleCustomerDelete(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err == nil {
-		err = s.db.DeleteCustomer(r.Context(), webctx.Actor(r.Context()), id)
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "flash.deleted")
-	s.redirect(w, r, route.Customers)
+	s.recordPost(w, r, s.db.DeleteCustomer, "flash.deleted", func(int64) string { return route.Customers })
 }
 
 // handleCustomerAction claims, releases or assigns one customer.

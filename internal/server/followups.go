@@ -193,14 +193,5 @@ func (s *Server) handleFollowUpUpdate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleFollowUpDelete(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err == nil {
-		err = s.db.DeleteFollowUp(r.Context(), webctx.Actor(r.Context()), id)
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "flash.deleted")
-	s.redirect(w, r, route.FollowUps)
+	s.recordPost(w, r, s.db.DeleteFollowUp, "flash.deleted", func(int64) string { return route.FollowUps })
 }

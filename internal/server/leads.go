@@ -232,16 +232,7 @@ func (s *Server) handleLeadUpdate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleLeadDelete(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err == nil {
-		err = s.db.DeleteLead(r.Context(), webctx.Actor(r.Context()), id)
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "flash.deleted")
-	s.redirect(w, r, route.Leads)
+	s.recordPost(w, r, s.db.DeleteLead, "flash.deleted", func(int64) string { return route.Leads })
 }
 
 // handleLeadAction claims, releases or assigns one lead.

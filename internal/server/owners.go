@@ -237,3 +237,20 @@ func (s *Server) ownerActions(ctx context.Context, a crm.Actor, rec crm.Record) 
 	}
 	return o, err
 }
+
+// recordPost answers a POST that runs do on the record of the URL (a
+// delete, a make-primary): the error's page when it fails, else the flash
+// and a redirect to next(id).
+func (s *Server) recordPost(w http.ResponseWriter, r *http.Request, do func(context.Context, crm.Actor, int64) error,
+	flash string, next func(id int64) string) {
+	id, err := pathID(r)
+	if err == nil {
+		err = do(r.Context(), webctx.Actor(r.Context()), id)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "ok", flash)
+	s.redirect(w, r, next(id))
+}
