@@ -72,7 +72,7 @@ func Pages(ctx context.Context, db *postgres.DB, a crm.Actor, t Terms) ([]Page, 
 		}
 		return false
 	}
-	customers := func(name, query string, f postgres.CustomerFilter) Page {
+	customers := func(name, query string, f crm.CustomerFilter) Page {
 		return Page{Name: name, Path: "/customers" + query, Load: func(ctx context.Context, db *postgres.DB) error {
 			_, _, err := db.FindCustomers(ctx, a, f)
 			return err
@@ -81,24 +81,24 @@ func Pages(ctx context.Context, db *postgres.DB, a crm.Actor, t Terms) ([]Page, 
 	ct := tab(crm.ResCustomer)
 	pages := []Page{
 		{Name: "dashboard", Path: "/", Report: true, Load: func(ctx context.Context, db *postgres.DB) error { return dashboard(ctx, db, a) }},
-		customers("customers", "", postgres.CustomerFilter{Tab: ct, Page: crm.Page{Page: 1}}),
-		customers("customers p500", "?page=500", postgres.CustomerFilter{Tab: ct, Page: crm.Page{Page: 500}}),
-		customers("customers q=2字", "?q="+url.QueryEscape(t.Name2), postgres.CustomerFilter{Tab: ct, Query: t.Name2}),
-		customers("customers q=phone", "?q="+t.PhonePrefix, postgres.CustomerFilter{Tab: ct, Query: t.PhonePrefix}),
-		customers("customers by 成交金额", "?sort=deal&dir=desc", postgres.CustomerFilter{Tab: ct, Sort: "deal", Desc: true}),
+		customers("customers", "", crm.CustomerFilter{AcquisitionFilter: crm.AcquisitionFilter{ListQuery: crm.ListQuery{Tab: ct, Page: crm.Page{Page: 1}}}}),
+		customers("customers p500", "?page=500", crm.CustomerFilter{AcquisitionFilter: crm.AcquisitionFilter{ListQuery: crm.ListQuery{Tab: ct, Page: crm.Page{Page: 500}}}}),
+		customers("customers q=2字", "?q="+url.QueryEscape(t.Name2), crm.CustomerFilter{AcquisitionFilter: crm.AcquisitionFilter{ListQuery: crm.ListQuery{Tab: ct, Query: t.Name2}}}),
+		customers("customers q=phone", "?q="+t.PhonePrefix, crm.CustomerFilter{AcquisitionFilter: crm.AcquisitionFilter{ListQuery: crm.ListQuery{Tab: ct, Query: t.PhonePrefix}}}),
+		customers("customers by 成交金额", "?sort=deal&dir=desc", crm.CustomerFilter{AcquisitionFilter: crm.AcquisitionFilter{ListQuery: crm.ListQuery{Tab: ct, Sort: "deal", Desc: true}}}),
 	}
 	if ct != crm.TabAll && has(crm.ResCustomer, crm.TabAll) {
-		pages = append(pages, customers("customers 全部", "?tab=all", postgres.CustomerFilter{Tab: crm.TabAll}))
+		pages = append(pages, customers("customers 全部", "?tab=all", crm.CustomerFilter{AcquisitionFilter: crm.AcquisitionFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll}}}))
 	}
 	if has(crm.ResCustomer, crm.TabPool) {
-		pages = append(pages, customers("customers 公海", "?tab=pool", postgres.CustomerFilter{Tab: crm.TabPool}))
+		pages = append(pages, customers("customers 公海", "?tab=pool", crm.CustomerFilter{AcquisitionFilter: crm.AcquisitionFilter{ListQuery: crm.ListQuery{Tab: crm.TabPool}}}))
 	}
 
 	// The customer's page: the first customer of a's list (of 全部 when a
 	// owns none).
-	list, _, err := db.FindCustomers(ctx, a, postgres.CustomerFilter{Tab: ct, Page: crm.Page{Page: 1, PerPage: 1}})
+	list, _, err := db.FindCustomers(ctx, a, crm.CustomerFilter{AcquisitionFilter: crm.AcquisitionFilter{ListQuery: crm.ListQuery{Tab: ct, Page: crm.Page{Page: 1, PerPage: 1}}}})
 	if err == nil && len(list) == 0 && has(crm.ResCustomer, crm.TabAll) {
-		list, _, err = db.FindCustomers(ctx, a, postgres.CustomerFilter{Tab: crm.TabAll, Page: crm.Page{Page: 1, PerPage: 1}})
+		list, _, err = db.FindCustomers(ctx, a, crm.CustomerFilter{AcquisitionFilter: crm.AcquisitionFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll, Page: crm.Page{Page: 1, PerPage: 1}}}})
 	}
 	if err != nil {
 		return nil, err
@@ -112,11 +112,11 @@ func Pages(ctx context.Context, db *postgres.DB, a crm.Actor, t Terms) ([]Page, 
 	lt, ft, ot := tab(crm.ResLead), tab(crm.ResFollowUp), tab(crm.ResOpportunity)
 	pages = append(pages,
 		Page{Name: "leads", Path: "/leads", Load: func(ctx context.Context, db *postgres.DB) error {
-			_, _, err := db.FindLeads(ctx, a, postgres.LeadFilter{Tab: lt})
+			_, _, err := db.FindLeads(ctx, a, crm.LeadFilter{AcquisitionFilter: crm.AcquisitionFilter{ListQuery: crm.ListQuery{Tab: lt}}})
 			return err
 		}},
 		Page{Name: "follow-ups", Path: "/follow-ups", Load: func(ctx context.Context, db *postgres.DB) error {
-			_, _, err := db.FindFollowUps(ctx, a, postgres.FollowUpFilter{Tab: ft})
+			_, _, err := db.FindFollowUps(ctx, a, crm.FollowUpFilter{ListQuery: crm.ListQuery{Tab: ft}})
 			return err
 		}},
 		Page{Name: "opportunities", Path: "/opportunities", Load: func(ctx context.Context, db *postgres.DB) error {

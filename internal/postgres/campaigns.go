@@ -45,17 +45,6 @@ func businessDay(t *time.Time) *time.Time {
 	return &d
 }
 
-// CampaignFilter selects campaigns for a list.
-type CampaignFilter struct {
-	Tab    crm.ListTab
-	Query  string // name substring
-	Status crm.CampaignStatus
-	TypeID int64
-	Sort   string // created, name, status, start, end, budget, cost, leads, customers, deal
-	Desc   bool
-	Page   crm.Page
-}
-
 var campaignSorts = map[string]string{
 	"created":   "c.created_at, c.id",
 	"name":      "c.name, c.id",
@@ -75,28 +64,19 @@ func CampaignSortable(key string) bool {
 	return ok
 }
 
+// campaignList is the campaign list's page query.
+var campaignList = listPage[crm.Campaign]{name: "FindCampaigns", table: "campaigns", alias: "c", columns: campaignColumns,
+	from: campaignFrom, sorts: campaignSorts, order: "c.created_at DESC, c.id DESC", scan: scanCampaign, joined: true}
+
 // FindCampaigns returns one page of the campaigns a may view that match f,
 // and their (capped) total. The permission condition is part of the SQL.
-func (db *DB) FindCampaigns(ctx context.Context, a crm.Actor, f CampaignFilter) ([]crm.Campaign, crm.Total, error) {
-	q := campaignQuery(a, f)
-	total, err := q.count(ctx, db, "FindCampaigns", "campaigns c")
-	if err != nil {
-		return nil, total, err
-	}
-	p := f.Page.Norm()
-	order := orderBy(campaignSorts, f.Sort, f.Desc, "c.created_at DESC, c.id DESC")
-	rows, err := db.Pool.Query(ctx, `/* postgres.FindCampaigns */ SELECT `+campaignColumns+` FROM `+campaignFrom+q.whereSQL()+
-		` ORDER BY `+order+` LIMIT `+strconv.Itoa(p.PerPage)+` OFFSET `+strconv.Itoa((p.Page-1)*p.PerPage), q.args.List...)
-	if err != nil {
-		return nil, total, err
-	}
-	campaigns, err := pgx.CollectRows(rows, scanCampaign)
-	return campaigns, total, err
+func (db *DB) FindCampaigns(ctx context.Context, a crm.Actor, f crm.CampaignFilter) ([]crm.Campaign, crm.Total, error) {
+	return campaignList.find(ctx, db, campaignQuery(a, f), f.ListQuery)
 }
 
 // campaignQuery builds the conditions of f for a (the list and its export):
 // the permission condition first, then the tab's and the filters'.
-func campaignQuery(a crm.Actor, f CampaignFilter) *query {
+func campaignQuery(a crm.Actor, f crm.CampaignFilter) *query {
 	var q query
 	q.scope(a, crm.ResCampaign, "c", f.Tab)
 	q.search("c.name", f.Query)

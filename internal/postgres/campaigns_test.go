@@ -205,7 +205,7 @@ func TestCampaignPermissions(t *testing.T) {
 		if (err == nil) != c.view {
 			t.Errorf("%s: CampaignByID err = %v, want view %v", c.name, err, c.view)
 		}
-		list, total, err := f.db.FindCampaigns(ctx, c.a, postgres.CampaignFilter{Tab: crm.TabAll})
+		list, total, err := f.db.FindCampaigns(ctx, c.a, crm.CampaignFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll}})
 		listed := slices.ContainsFunc(list, func(x crm.Campaign) bool { return x.ID == id })
 		if err != nil || listed != c.listed || total.N != len(list) {
 			t.Errorf("%s: FindCampaigns = %d rows (total %d), %v; want listed %v", c.name, len(list), total.N, err, c.listed)
@@ -362,7 +362,7 @@ func TestFindCampaignsFiltersSortsAndPages(t *testing.T) {
 	f.exec(t, `INSERT INTO leads (name, campaign_id, created_by) VALUES ('a', $1, $3), ('b', $1, $3), ('c', $1, $3), ('d', $2, $3)`,
 		ids[2], ids[0], f.mkt.ID)
 
-	names := func(fl postgres.CampaignFilter, a crm.Actor) ([]string, crm.Total) {
+	names := func(fl crm.CampaignFilter, a crm.Actor) ([]string, crm.Total) {
 		t.Helper()
 		cs, total, err := f.db.FindCampaigns(ctx, a, fl)
 		if err != nil {
@@ -385,27 +385,27 @@ func TestFindCampaignsFiltersSortsAndPages(t *testing.T) {
 			}
 		}
 	}
-	got, total := names(postgres.CampaignFilter{Tab: crm.TabAll}, f.mkt)
+	got, total := names(crm.CampaignFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll}}, f.mkt)
 	eq("default (newest first)", got, "年会", "冬季直播", "秋季直播", "夏季展会", "春季展会")
 	if total.N != 5 || total.Capped {
 		t.Fatalf("total = %+v", total)
 	}
-	got, _ = names(postgres.CampaignFilter{Tab: crm.TabAll, Query: "展会"}, f.mkt)
+	got, _ = names(crm.CampaignFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll, Query: "展会"}}, f.mkt)
 	eq("search", got, "夏季展会", "春季展会")
-	got, _ = names(postgres.CampaignFilter{Tab: crm.TabAll, Status: crm.CampaignFinished}, f.mkt)
+	got, _ = names(crm.CampaignFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll}, Status: crm.CampaignFinished}, f.mkt)
 	eq("status", got, "冬季直播", "夏季展会")
-	got, _ = names(postgres.CampaignFilter{Tab: crm.TabAll, TypeID: f.campaignType, Sort: "name"}, f.mkt)
+	got, _ = names(crm.CampaignFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll, Sort: "name"}, TypeID: f.campaignType}, f.mkt)
 	eq("type, by name", got, "年会", "春季展会", "秋季直播")
-	got, _ = names(postgres.CampaignFilter{Tab: crm.TabAll, Sort: "leads", Desc: true, Page: crm.Page{PerPage: 2}}, f.mkt)
+	got, _ = names(crm.CampaignFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll, Sort: "leads", Desc: true, Page: crm.Page{PerPage: 2}}}, f.mkt)
 	eq("by leads, page 1", got, "秋季直播", "春季展会")
-	got, total = names(postgres.CampaignFilter{Tab: crm.TabAll, Sort: "leads", Desc: true, Page: crm.Page{Page: 3, PerPage: 2}}, f.mkt)
+	got, total = names(crm.CampaignFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll, Sort: "leads", Desc: true, Page: crm.Page{Page: 3, PerPage: 2}}}, f.mkt)
 	eq("by leads, page 3 (ties by id)", got, "夏季展会")
 	if total.N != 5 {
 		t.Fatalf("total on page 3 = %d", total.N)
 	}
-	got, _ = names(postgres.CampaignFilter{Tab: crm.TabMine}, f.mkt2)
+	got, _ = names(crm.CampaignFilter{ListQuery: crm.ListQuery{Tab: crm.TabMine}}, f.mkt2)
 	eq("mine", got, "年会")
-	got, _ = names(postgres.CampaignFilter{Tab: crm.TabAll, Sort: "c.id; DROP TABLE campaigns"}, f.mkt)
+	got, _ = names(crm.CampaignFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll, Sort: "c.id; DROP TABLE campaigns"}}, f.mkt)
 	if len(got) != 5 {
 		t.Fatalf("unknown sort: %v", got)
 	}

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
@@ -39,43 +38,25 @@ func scanContact(r pgx.CollectableRow) (crm.Contact, error) {
 	return c, err
 }
 
-// ContactFilter selects contacts for a list.
-type ContactFilter struct {
-	Tab        crm.ListTab
-	Query      string // name or phone substring
-	CustomerID int64
-	Sort       string // created, name
-	Desc       bool
-	Page       crm.Page
-}
-
 var contactSorts = map[string]string{
 	"created": "ct.created_at, ct.id",
 	"name":    "ct.name, ct.id",
 }
 
+// contactList is the contact list's page query (joined: a contact's
+// customer is always there).
+var contactList = listPage[crm.Contact]{name: "FindContacts", table: "contacts", alias: "ct", columns: contactColumns,
+	from: contactFrom, sorts: contactSorts, order: "ct.created_at DESC, ct.id DESC", scan: scanContact, joined: true}
+
 // FindContacts returns one page of the contacts a may view that match f,
 // and their (capped) total. The permission condition is part of the SQL.
-func (db *DB) FindContacts(ctx context.Context, a crm.Actor, f ContactFilter) ([]crm.Contact, crm.Total, error) {
-	q := contactQuery(a, f)
-	total, err := q.count(ctx, db, "FindContacts", "contacts ct")
-	if err != nil {
-		return nil, total, err
-	}
-	p := f.Page.Norm()
-	order := orderBy(contactSorts, f.Sort, f.Desc, "ct.created_at DESC, ct.id DESC")
-	rows, err := db.Pool.Query(ctx, `/* postgres.FindContacts */ SELECT `+contactColumns+` FROM `+contactFrom+q.whereSQL()+
-		` ORDER BY `+order+` LIMIT `+strconv.Itoa(p.PerPage)+` OFFSET `+strconv.Itoa((p.Page-1)*p.PerPage), q.args.List...)
-	if err != nil {
-		return nil, total, err
-	}
-	contacts, err := pgx.CollectRows(rows, scanContact)
-	return contacts, total, err
+func (db *DB) FindContacts(ctx context.Context, a crm.Actor, f crm.ContactFilter) ([]crm.Contact, crm.Total, error) {
+	return contactList.find(ctx, db, contactQuery(a, f), f.ListQuery)
 }
 
 // contactQuery builds the conditions of f for a (the list and its export):
 // the permission condition first, then the tab's and the filters'.
-func contactQuery(a crm.Actor, f ContactFilter) *query {
+func contactQuery(a crm.Actor, f crm.ContactFilter) *query {
 	var q query
 	q.scope(a, crm.ResContact, "ct", f.Tab)
 	q.search("(ct.name || ' ' || ct.phone)", f.Query)

@@ -118,7 +118,7 @@ func TestContactPermissions(t *testing.T) {
 	if _, err := f.db.ContactByID(ctx, f.repOther, c); err != nil {
 		t.Fatalf("collaborator: %v", err)
 	}
-	list, total, err := f.db.FindContacts(ctx, f.repOther, postgres.ContactFilter{})
+	list, total, err := f.db.FindContacts(ctx, f.repOther, crm.ContactFilter{})
 	if err != nil || total.N != 1 || len(list) != 1 {
 		t.Fatalf("collaborator list %v %v", total, err)
 	}

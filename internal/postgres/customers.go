@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -39,25 +38,6 @@ func scanCustomer(r pgx.CollectableRow) (crm.Customer, error) {
 	return c, err
 }
 
-// CustomerFilter selects customers for a list.
-type CustomerFilter struct {
-	Tab          crm.ListTab
-	Query        string // name or phone substring
-	Stage        crm.CustomerStage
-	LevelID      int64
-	IndustryID   int64
-	SourceID     int64
-	CampaignID   int64
-	OwnerID      int64
-	DepartmentID int64
-	CreatedFrom  *time.Time // inclusive day
-	CreatedTo    *time.Time // inclusive day
-	Due          string     // "today", "overdue": the dashboard's follow-up reminders (DueCondition)
-	Sort         string     // created, name, deal, next, last
-	Desc         bool
-	Page         crm.Page
-}
-
 var customerSorts = map[string]string{
 	"created": "c.created_at, c.id",
 	"name":    "c.name, c.id",
@@ -66,30 +46,20 @@ var customerSorts = map[string]string{
 	"last":    "c.last_follow_up_at, c.id",
 }
 
+// customerList is the customer list's page query.
+var customerList = listPage[crm.Customer]{name: "FindCustomers", table: "customers", alias: "c",
+	columns: customerColumns, from: customerFrom, sorts: customerSorts, order: "c.created_at DESC, c.id DESC", scan: scanCustomer}
+
 // FindCustomers returns one page of the customers a may view that match f,
 // and their (capped) total. The permission condition is part of the SQL.
-func (db *DB) FindCustomers(ctx context.Context, a crm.Actor, f CustomerFilter) ([]crm.Customer, crm.Total, error) {
-	q := customerQuery(a, f)
-	total, err := q.count(ctx, db, "FindCustomers", "customers c")
-	if err != nil {
-		return nil, total, err
-	}
-	p := f.Page.Norm()
-	order := orderBy(customerSorts, f.Sort, f.Desc, "c.created_at DESC, c.id DESC")
-	rows, err := db.Pool.Query(ctx, q.pageSQL("FindCustomers", "customers", "c", customerColumns, customerFrom, order, p), q.args.List...)
-	if err != nil {
-		return nil, total, err
-	}
-	customers, err := pgx.CollectRows(rows, scanCustomer)
-	return customers, total, err
+func (db *DB) FindCustomers(ctx context.Context, a crm.Actor, f crm.CustomerFilter) ([]crm.Customer, crm.Total, error) {
+	return customerList.find(ctx, db, customerQuery(a, f), f.ListQuery)
 }
 
 // customerQuery builds the conditions of f for a (the list and its export):
 // the permission condition first, then the tab's and the filters'.
-func customerQuery(a crm.Actor, f CustomerFilter) *query {
-	var q query
-	q.scope(a, crm.ResCustomer, "c", f.Tab)
-	q.search("(c.name || ' ' || c.phone)", f.Query)
+func customerQuery(a crm.Actor, f crm.CustomerFilter) *query {
+	q := customerPool.listQuery(a, "(c.name || ' ' || c.phone)", f.AcquisitionFilter)
 	if f.Stage != "" {
 		q.and("c.stage = " + q.arg(string(f.Stage)))
 	}
@@ -99,28 +69,7 @@ func customerQuery(a crm.Actor, f CustomerFilter) *query {
 	if f.IndustryID != 0 {
 		q.and("c.industry_id = " + q.arg(f.IndustryID))
 	}
-	if f.SourceID != 0 {
-		q.and("c.source_id = " + q.arg(f.SourceID))
-	}
-	if f.CampaignID != 0 {
-		q.and("c.campaign_id = " + q.arg(f.CampaignID))
-	}
-	if f.OwnerID != 0 {
-		q.and("c.owner_id = " + q.arg(f.OwnerID))
-	}
-	if f.DepartmentID != 0 {
-		q.and("c.department_id = " + q.arg(f.DepartmentID))
-	}
-	if f.CreatedFrom != nil {
-		q.and("c.created_at >= " + q.arg(*f.CreatedFrom))
-	}
-	if f.CreatedTo != nil {
-		q.and("c.created_at < " + q.arg(f.CreatedTo.AddDate(0, 0, 1)))
-	}
-	if c := DueCondition(crm.ResCustomer, "c", f.Due, time.Now(), &q.args); c != "" {
-		q.and(c)
-	}
-	return &q
+	return q
 }
 
 // CustomerByID returns a customer a may view, with the ids of its
@@ -309,19 +258,9 @@ func (db *DB) AssignCustomer(ctx context.Context, a crm.Actor, id, employee int6
 	return db.assign(ctx, a, customerPool, id, employee)
 }
 
-// Collaborator is an employee who views a customer and everything under it
-// (协作人).
-type Collaborator struct {
-	EmployeeID     int64
-	Name           string
-	DepartmentName string
-	Active         bool
-	AddedAt        time.Time
-}
-
 // Collaborators lists a customer's collaborators by name. The caller has
 // checked that the actor may view the customer.
-func (db *DB) Collaborators(ctx context.Context, customerID int64) ([]Collaborator, error) {
+func (db *DB) Collaborators(ctx context.Context, customerID int64) ([]crm.Collaborator, error) {
 	rows, err := db.anchored().Query(ctx, `/* postgres.Collaborators */
 		SELECT e.id, e.name, coalesce(d.name, ''), e.active, cc.added_at
 		FROM customer_collaborators cc JOIN employees e ON e.id = cc.employee_id
@@ -330,7 +269,7 @@ func (db *DB) Collaborators(ctx context.Context, customerID int64) ([]Collaborat
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[Collaborator])
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[crm.Collaborator])
 }
 
 // AddCollaborator makes employee a collaborator of a customer. ENOTFOUND
@@ -339,12 +278,9 @@ func (db *DB) Collaborators(ctx context.Context, customerID int64) ([]Collaborat
 // not the owner (field errors on employee_id). Adding one twice is a no-op.
 func (db *DB) AddCollaborator(ctx context.Context, a crm.Actor, customerID, employee int64) error {
 	return db.InTx(ctx, func(tx pgx.Tx) error {
-		r, err := lockForAction(ctx, tx, a, customerPool, customerID)
+		r, err := lockCollaborators(ctx, tx, a, customerID)
 		if err != nil {
 			return err
-		}
-		if !crm.CanDo(a, crm.ActCollaborators, r) {
-			return crm.ErrForbidden
 		}
 		var name string
 		err = tx.QueryRow(ctx, `/* postgres.AddCollaborator employee */ SELECT name FROM employees WHERE id = $1 AND active`, employee).Scan(&name)
@@ -375,12 +311,8 @@ func (db *DB) AddCollaborator(ctx context.Context, a crm.Actor, customerID, empl
 // same rules as AddCollaborator. Removing one who is not there is a no-op.
 func (db *DB) RemoveCollaborator(ctx context.Context, a crm.Actor, customerID, employee int64) error {
 	return db.InTx(ctx, func(tx pgx.Tx) error {
-		r, err := lockForAction(ctx, tx, a, customerPool, customerID)
-		if err != nil {
+		if _, err := lockCollaborators(ctx, tx, a, customerID); err != nil {
 			return err
-		}
-		if !crm.CanDo(a, crm.ActCollaborators, r) {
-			return crm.ErrForbidden
 		}
 		tag, err := tx.Exec(ctx, `/* postgres.RemoveCollaborator */
 			DELETE FROM customer_collaborators WHERE customer_id = $1 AND employee_id = $2`, customerID, employee)
@@ -411,6 +343,16 @@ func (db *DB) CustomerChoices(ctx context.Context, a crm.Actor, q string) ([]crm
 		return nil, err
 	}
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[crm.Choice])
+}
+
+// lockCollaborators locks a customer whose collaborators a changes:
+// ENOTFOUND unless a may view it, EFORBIDDEN unless a may manage them.
+func lockCollaborators(ctx context.Context, tx pgx.Tx, a crm.Actor, customerID int64) (crm.Record, error) {
+	r, err := lockForAction(ctx, tx, a, customerPool, customerID)
+	if err == nil && !crm.CanDo(a, crm.ActCollaborators, r) {
+		err = crm.ErrForbidden
+	}
+	return r, err
 }
 
 // collaboratorError is an EINVALID error on the employee picker of the

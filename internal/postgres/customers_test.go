@@ -177,7 +177,7 @@ func TestCustomerVisibilityAndActions(t *testing.T) {
 		t.Fatalf("collaborator view: %v %+v", err, c.Collaborators)
 	}
 	wantCode(t, f.db.UpdateCustomer(ctx, f.repOther, x, crm.CustomerInput{Name: "?"}), crm.EFORBIDDEN, "")
-	list, total, err := f.db.FindCustomers(ctx, f.repOther, postgres.CustomerFilter{Tab: crm.TabAll})
+	list, total, err := f.db.FindCustomers(ctx, f.repOther, crm.CustomerFilter{AcquisitionFilter: crm.AcquisitionFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll}}})
 	if err != nil || total.N != 1 || len(list) != 1 || list[0].ID != x {
 		t.Fatalf("collaborator list %v %+v %v", total, list, err)
 	}
@@ -209,7 +209,7 @@ func TestCustomerPoolScopeAndClaimRace(t *testing.T) {
 	mine := f.customer(t, f.mgr, "本部门公海", postgres.NewOwner{Pool: true, PoolDepartmentID: f.team})
 	theirs := f.customer(t, f.mgrOth, "外部门公海", postgres.NewOwner{Pool: true})
 
-	list, total, err := f.db.FindCustomers(ctx, f.repA, postgres.CustomerFilter{Tab: crm.TabPool})
+	list, total, err := f.db.FindCustomers(ctx, f.repA, crm.CustomerFilter{AcquisitionFilter: crm.AcquisitionFilter{ListQuery: crm.ListQuery{Tab: crm.TabPool}}})
 	if err != nil || total.N != 1 || list[0].ID != mine {
 		t.Fatalf("pool tab %v %+v %v", total, list, err)
 	}
@@ -304,15 +304,15 @@ func TestCustomerFiltersAndChoices(t *testing.T) {
 	f.customer(t, f.repOther, "阿尔法分公司", postgres.NewOwner{})
 
 	for _, tc := range []struct {
-		f    postgres.CustomerFilter
+		f    crm.CustomerFilter
 		want int
 	}{
-		{postgres.CustomerFilter{Query: "阿尔法"}, 1},
-		{postgres.CustomerFilter{Query: "5555"}, 1},
-		{postgres.CustomerFilter{IndustryID: ind}, 1},
-		{postgres.CustomerFilter{Stage: crm.StageWon}, 0},
-		{postgres.CustomerFilter{Tab: crm.TabMine, Sort: "name"}, 2},
-		{postgres.CustomerFilter{Sort: "drop table", Desc: true}, 2},
+		{crm.CustomerFilter{AcquisitionFilter: crm.AcquisitionFilter{ListQuery: crm.ListQuery{Query: "阿尔法"}}}, 1},
+		{crm.CustomerFilter{AcquisitionFilter: crm.AcquisitionFilter{ListQuery: crm.ListQuery{Query: "5555"}}}, 1},
+		{crm.CustomerFilter{IndustryID: ind}, 1},
+		{crm.CustomerFilter{Stage: crm.StageWon}, 0},
+		{crm.CustomerFilter{AcquisitionFilter: crm.AcquisitionFilter{ListQuery: crm.ListQuery{Tab: crm.TabMine, Sort: "name"}}}, 2},
+		{crm.CustomerFilter{AcquisitionFilter: crm.AcquisitionFilter{ListQuery: crm.ListQuery{Sort: "drop table", Desc: true}}}, 2},
 	} {
 		list, total, err := f.db.FindCustomers(ctx, f.repA, tc.f)
 		if err != nil || total.N != tc.want || len(list) != tc.want {

@@ -160,39 +160,39 @@ func poolDepartment(alias string) string {
 }
 
 // LeadExport is the leads of a's list f (every page) for an export.
-func LeadExport(a crm.Actor, f LeadFilter) ExportQuery {
+func LeadExport(a crm.Actor, f crm.LeadFilter) ExportQuery {
 	return newExport("LeadExport", []exportField{
 		{"name", "l.name"}, {"company", "l.company"}, {"title", "l.title"}, {"phone", "l.phone"},
 		{"email", "l.email"}, {"source", "coalesce(l.source_id, 0)"}, {"campaign", "coalesce(cam.name, '')"},
 		{"status", "l.status"}, {"next_follow_up_at", "l.next_follow_up_at"}, {"notes", "l.notes"},
 		{"owner", "coalesce(o.username, '')"}, {"department", poolDepartment("l")},
 		{"deal_amount", "l.deal_amount"}, {"deal_count", "l.deal_count"}, {"created_at", "l.created_at"},
-	}, leadFrom, leadQuery(a, f), orderBy(leadSorts, f.Sort, f.Desc, "l.created_at DESC, l.id DESC"))
+	}, leadFrom, leadQuery(a, f), leadList.orderOf(f.ListQuery))
 }
 
 // CustomerExport is the customers of a's list f (every page) for an export.
-func CustomerExport(a crm.Actor, f CustomerFilter) ExportQuery {
+func CustomerExport(a crm.Actor, f crm.CustomerFilter) ExportQuery {
 	return newExport("CustomerExport", []exportField{
 		{"name", "c.name"}, {"level", "coalesce(c.level_id, 0)"}, {"industry", "coalesce(c.industry_id, 0)"},
 		{"source", "coalesce(c.source_id, 0)"}, {"campaign", "coalesce(cam.name, '')"}, {"phone", "c.phone"},
 		{"address", "c.address"}, {"notes", "c.notes"}, {"owner", "coalesce(o.username, '')"},
 		{"department", poolDepartment("c")}, {"stage", "c.stage"}, {"deal_amount", "c.deal_amount"},
 		{"created_at", "c.created_at"},
-	}, customerFrom, customerQuery(a, f), orderBy(customerSorts, f.Sort, f.Desc, "c.created_at DESC, c.id DESC"))
+	}, customerFrom, customerQuery(a, f), customerList.orderOf(f.ListQuery))
 }
 
 // ContactExport is the contacts of a's list f (every page) for an export.
-func ContactExport(a crm.Actor, f ContactFilter) ExportQuery {
+func ContactExport(a crm.Actor, f crm.ContactFilter) ExportQuery {
 	return newExport("ContactExport", []exportField{
 		{"customer", "cu.name"}, {"name", "ct.name"}, {"title", "ct.title"}, {"phone", "ct.phone"},
 		{"email", "ct.email"}, {"notes", "ct.notes"}, {"owner", "coalesce(o.username, '')"},
 		{"created_at", "ct.created_at"},
-	}, contactFrom, contactQuery(a, f), orderBy(contactSorts, f.Sort, f.Desc, "ct.created_at DESC, ct.id DESC"))
+	}, contactFrom, contactQuery(a, f), contactList.orderOf(f.ListQuery))
 }
 
 // FollowUpExport is the follow-ups of a's list f (every page) for an
 // export; the author is the follow-up's owner.
-func FollowUpExport(a crm.Actor, f FollowUpFilter) ExportQuery {
+func FollowUpExport(a crm.Actor, f crm.FollowUpFilter) ExportQuery {
 	if f.Sort == "" {
 		f.Sort, f.Desc = "followed", true
 	}
@@ -200,17 +200,17 @@ func FollowUpExport(a crm.Actor, f FollowUpFilter) ExportQuery {
 		{"customer", "coalesce(pc.name, '')"}, {"lead", "coalesce(pl.name, '')"}, {"method", "coalesce(f.method_id, 0)"},
 		{"content", "f.content"}, {"followed_at", "f.followed_at"}, {"next_at", "f.next_at"},
 		{"author", "coalesce(o.username, '')"},
-	}, followUpFrom, followUpQuery(a, f), orderBy(followUpSorts, f.Sort, f.Desc, "f.followed_at DESC, f.id DESC"))
+	}, followUpFrom, followUpQuery(a, f), followUpList.orderOf(f.ListQuery))
 }
 
 // CampaignExport is the campaigns of a's list f (every page) for an export.
-func CampaignExport(a crm.Actor, f CampaignFilter) ExportQuery {
+func CampaignExport(a crm.Actor, f crm.CampaignFilter) ExportQuery {
 	return newExport("CampaignExport", []exportField{
 		{"name", "c.name"}, {"type", "coalesce(c.type_id, 0)"}, {"status", "c.status"},
 		{"start_date", "c.start_date"}, {"end_date", "c.end_date"}, {"budget", "c.budget"},
 		{"actual_cost", "c.actual_cost"}, {"description", "c.description"}, {"owner", "coalesce(o.username, '')"},
 		{"lead_count", "c.lead_count"}, {"customer_count", "c.customer_count"}, {"deal_amount", "c.deal_amount"},
-	}, campaignFrom, campaignQuery(a, f), orderBy(campaignSorts, f.Sort, f.Desc, "c.created_at DESC, c.id DESC"))
+	}, campaignFrom, campaignQuery(a, f), campaignList.orderOf(f.ListQuery))
 }
 
 // OpportunityExport is the opportunities of a's list f (every page) for an

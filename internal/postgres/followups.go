@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -32,53 +31,27 @@ func scanFollowUp(r pgx.CollectableRow) (crm.FollowUp, error) {
 	return f, err
 }
 
-// FollowUpFilter selects follow-ups for the list.
-type FollowUpFilter struct {
-	Tab        crm.ListTab
-	MethodID   int64
-	OwnerID    int64
-	LeadID     int64
-	CustomerID int64
-	// OpportunityID keeps the follow-ups logged on one opportunity (they
-	// carry its customer's id too, so a customer's filter includes them).
-	OpportunityID int64
-	From          *time.Time // followed on or after this day
-	To            *time.Time // followed on or before this day
-	Due           bool       // next follow-up time has passed
-	DepartmentID  int64      // the dashboard's department filter
-	Sort          string     // followed, next
-	Desc          bool
-	Page          crm.Page
-}
-
 var followUpSorts = map[string]string{
 	"followed": "f.followed_at, f.id",
 	"next":     "f.next_at, f.id",
 }
 
-// FindFollowUps returns one page of the follow-ups a may view.
-func (db *DB) FindFollowUps(ctx context.Context, a crm.Actor, f FollowUpFilter) ([]crm.FollowUp, crm.Total, error) {
-	q := followUpQuery(a, f)
-	total, err := q.count(ctx, db, "FindFollowUps", "follow_ups f")
-	if err != nil {
-		return nil, total, err
-	}
-	p := f.Page.Norm()
+// followUpList is the follow-up list's page query.
+var followUpList = listPage[crm.FollowUp]{name: "FindFollowUps", table: "follow_ups", alias: "f", columns: followUpColumns,
+	from: followUpFrom, sorts: followUpSorts, order: "f.followed_at DESC, f.id DESC", scan: scanFollowUp}
+
+// FindFollowUps returns one page of the follow-ups a may view, newest
+// first unless f sorts otherwise.
+func (db *DB) FindFollowUps(ctx context.Context, a crm.Actor, f crm.FollowUpFilter) ([]crm.FollowUp, crm.Total, error) {
 	if f.Sort == "" {
 		f.Sort, f.Desc = "followed", true
 	}
-	order := orderBy(followUpSorts, f.Sort, f.Desc, "f.followed_at DESC, f.id DESC")
-	rows, err := db.Pool.Query(ctx, q.pageSQL("FindFollowUps", "follow_ups", "f", followUpColumns, followUpFrom, order, p), q.args.List...)
-	if err != nil {
-		return nil, total, err
-	}
-	out, err := pgx.CollectRows(rows, scanFollowUp)
-	return out, total, err
+	return followUpList.find(ctx, db, followUpQuery(a, f), f.ListQuery)
 }
 
 // followUpQuery builds the conditions of f for a (the list and its export):
 // the permission condition first, then the tab's and the filters'.
-func followUpQuery(a crm.Actor, f FollowUpFilter) *query {
+func followUpQuery(a crm.Actor, f crm.FollowUpFilter) *query {
 	var q query
 	q.scope(a, crm.ResFollowUp, "f", f.Tab)
 	if f.MethodID != 0 {
@@ -111,20 +84,22 @@ func followUpQuery(a crm.Actor, f FollowUpFilter) *query {
 	return &q
 }
 
+// latest100 asks for a record's timeline: the latest 100 follow-ups of
+// every tab.
+var latest100 = crm.ListQuery{Tab: crm.TabAll, Page: crm.Page{Page: 1, PerPage: 100}}
+
 // FollowUpsOf returns the latest 100 follow-ups of a lead (leadID) or a
 // customer (customerID) that a may view, newest first: the timeline of the
 // record's page.
 func (db *DB) FollowUpsOf(ctx context.Context, a crm.Actor, leadID, customerID int64) ([]crm.FollowUp, error) {
-	out, _, err := db.FindFollowUps(ctx, a, FollowUpFilter{Tab: crm.TabAll, LeadID: leadID, CustomerID: customerID,
-		Page: crm.Page{Page: 1, PerPage: 100}})
+	out, _, err := db.FindFollowUps(ctx, a, crm.FollowUpFilter{ListQuery: latest100, LeadID: leadID, CustomerID: customerID})
 	return out, err
 }
 
 // OpportunityFollowUps returns the latest 100 follow-ups of an opportunity
 // that a may view, newest first: the timeline of the opportunity's page.
 func (db *DB) OpportunityFollowUps(ctx context.Context, a crm.Actor, opportunityID int64) ([]crm.FollowUp, error) {
-	out, _, err := db.FindFollowUps(ctx, a, FollowUpFilter{Tab: crm.TabAll, OpportunityID: opportunityID,
-		Page: crm.Page{Page: 1, PerPage: 100}})
+	out, _, err := db.FindFollowUps(ctx, a, crm.FollowUpFilter{ListQuery: latest100, OpportunityID: opportunityID})
 	return out, err
 }
 

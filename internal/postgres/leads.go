@@ -33,23 +33,6 @@ func scanLead(r pgx.CollectableRow) (crm.Lead, error) {
 	return l, err
 }
 
-// LeadFilter selects leads for a list.
-type LeadFilter struct {
-	Tab          crm.ListTab
-	Query        string // name, company or phone substring
-	Status       crm.LeadStatus
-	SourceID     int64
-	CampaignID   int64
-	OwnerID      int64
-	DepartmentID int64
-	CreatedFrom  *time.Time // inclusive day
-	CreatedTo    *time.Time // inclusive day
-	Due          string     // "today", "overdue": the dashboard's follow-up reminders (DueCondition)
-	Sort         string     // created, name, company, status, next, deal
-	Desc         bool
-	Page         crm.Page
-}
-
 var leadSorts = map[string]string{
 	"created": "l.created_at, l.id",
 	"name":    "l.name, l.id",
@@ -59,55 +42,24 @@ var leadSorts = map[string]string{
 	"deal":    "l.deal_amount, l.id",
 }
 
+// leadList is the lead list's page query.
+var leadList = listPage[crm.Lead]{name: "FindLeads", table: "leads", alias: "l",
+	columns: leadColumns, from: leadFrom, sorts: leadSorts, order: "l.created_at DESC, l.id DESC", scan: scanLead}
+
 // FindLeads returns one page of the leads a may view that match f, and
 // their (capped) total. The permission condition is part of the SQL.
-func (db *DB) FindLeads(ctx context.Context, a crm.Actor, f LeadFilter) ([]crm.Lead, crm.Total, error) {
-	q := leadQuery(a, f)
-	total, err := q.count(ctx, db, "FindLeads", "leads l")
-	if err != nil {
-		return nil, total, err
-	}
-	p := f.Page.Norm()
-	order := orderBy(leadSorts, f.Sort, f.Desc, "l.created_at DESC, l.id DESC")
-	rows, err := db.Pool.Query(ctx, q.pageSQL("FindLeads", "leads", "l", leadColumns, leadFrom, order, p), q.args.List...)
-	if err != nil {
-		return nil, total, err
-	}
-	leads, err := pgx.CollectRows(rows, scanLead)
-	return leads, total, err
+func (db *DB) FindLeads(ctx context.Context, a crm.Actor, f crm.LeadFilter) ([]crm.Lead, crm.Total, error) {
+	return leadList.find(ctx, db, leadQuery(a, f), f.ListQuery)
 }
 
 // leadQuery builds the conditions of f for a (the list and its export):
 // the permission condition first, then the tab's and the filters'.
-func leadQuery(a crm.Actor, f LeadFilter) *query {
-	var q query
-	q.scope(a, crm.ResLead, "l", f.Tab)
-	q.search("(l.name || ' ' || l.company || ' ' || l.phone)", f.Query)
+func leadQuery(a crm.Actor, f crm.LeadFilter) *query {
+	q := leadPool.listQuery(a, "(l.name || ' ' || l.company || ' ' || l.phone)", f.AcquisitionFilter)
 	if f.Status != "" {
 		q.and("l.status = " + q.arg(string(f.Status)))
 	}
-	if f.SourceID != 0 {
-		q.and("l.source_id = " + q.arg(f.SourceID))
-	}
-	if f.CampaignID != 0 {
-		q.and("l.campaign_id = " + q.arg(f.CampaignID))
-	}
-	if f.OwnerID != 0 {
-		q.and("l.owner_id = " + q.arg(f.OwnerID))
-	}
-	if f.DepartmentID != 0 {
-		q.and("l.department_id = " + q.arg(f.DepartmentID))
-	}
-	if f.CreatedFrom != nil {
-		q.and("l.created_at >= " + q.arg(*f.CreatedFrom))
-	}
-	if f.CreatedTo != nil {
-		q.and("l.created_at < " + q.arg(f.CreatedTo.AddDate(0, 0, 1)))
-	}
-	if c := DueCondition(crm.ResLead, "l", f.Due, time.Now(), &q.args); c != "" {
-		q.and(c)
-	}
-	return &q
+	return q
 }
 
 // LeadByID returns a lead a may view; ENOTFOUND if it does not exist or a

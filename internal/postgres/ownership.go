@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -13,6 +14,7 @@ import (
 // describes what differs.
 type pooled struct {
 	table string
+	alias string // of the table in its list query
 	res   crm.Resource
 	// children are the tables whose rows live under a record of this table
 	// and carry a copy of its owner and department (customer_owner_id,
@@ -24,12 +26,40 @@ type pooled struct {
 }
 
 var (
-	leadPool     = pooled{table: "leads", res: crm.ResLead, children: [][2]string{{"follow_ups", "lead_id"}}}
-	customerPool = pooled{table: "customers", res: crm.ResCustomer,
+	leadPool     = pooled{table: "leads", alias: "l", res: crm.ResLead, children: [][2]string{{"follow_ups", "lead_id"}}}
+	customerPool = pooled{table: "customers", alias: "c", res: crm.ResCustomer,
 		children: [][2]string{{"contacts", "customer_id"}, {"follow_ups", "customer_id"}, {"opportunities", "customer_id"},
 			{"quotes", "customer_id"}, {"orders", "customer_id"}, {"payments", "customer_id"}, {"invoices", "customer_id"}},
 		owned: [][2]string{{"contacts", "customer_id"}}}
 )
+
+// listQuery builds the conditions the lead and customer lists share (the
+// list and its export): the permission condition and the tab's first, the
+// search over the trigram-indexed expression search, then f's filters.
+func (p pooled) listQuery(a crm.Actor, search string, f crm.AcquisitionFilter) *query {
+	var q query
+	col := func(c string) string { return p.alias + "." + c }
+	q.scope(a, p.res, p.alias, f.Tab)
+	q.search(search, f.Query)
+	for _, c := range []struct {
+		column string
+		id     int64
+	}{{"source_id", f.SourceID}, {"campaign_id", f.CampaignID}, {"owner_id", f.OwnerID}, {"department_id", f.DepartmentID}} {
+		if c.id != 0 {
+			q.and(col(c.column) + " = " + q.arg(c.id))
+		}
+	}
+	if f.CreatedFrom != nil {
+		q.and(col("created_at") + " >= " + q.arg(*f.CreatedFrom))
+	}
+	if f.CreatedTo != nil {
+		q.and(col("created_at") + " < " + q.arg(f.CreatedTo.AddDate(0, 0, 1)))
+	}
+	if c := DueCondition(p.res, p.alias, f.Due, time.Now(), &q.args); c != "" {
+		q.and(c)
+	}
+	return &q
+}
 
 // policyRecord loads what the policy needs about one lead or customer,
 // locking the row when lock is set. It does not check visibility.
@@ -254,4 +284,29 @@ func ownerFor(ctx context.Context, tx pgx.Tx, a crm.Actor, res crm.Resource, own
 		}
 		return &ownerID, d, nil
 	}
+}
+
+// ChangeOwner is the one path of the ownership workflows for a lead or a
+// customer (res): claim (crm.ActClaim), release (crm.ActRelease) or assign
+// to employee (crm.ActAssign), with the errors of ClaimCustomer,
+// ReleaseCustomer and AssignCustomer; EINVALID "error.choose" for another
+// action or resource.
+func (db *DB) ChangeOwner(ctx context.Context, a crm.Actor, res crm.Resource, act crm.Action, id, employee int64) error {
+	p := leadPool
+	switch res {
+	case crm.ResLead:
+	case crm.ResCustomer:
+		p = customerPool
+	default:
+		return crm.Errorf(crm.EINVALID, "error.choose")
+	}
+	switch act {
+	case crm.ActClaim:
+		return db.claim(ctx, a, p, id)
+	case crm.ActRelease:
+		return db.release(ctx, a, p, id)
+	case crm.ActAssign:
+		return db.assign(ctx, a, p, id, employee)
+	}
+	return crm.Errorf(crm.EINVALID, "error.choose")
 }

@@ -250,3 +250,7 @@ func WithQuery(path string, q url.Values) string {
 	}
 	return path + "?" + q.Encode()
 }
+
+// Section is the URL of one section of the page at path (its id, as in
+// route.Section(route.Customer(id), "contacts")).
+func Section(path, id string) string { return path + "#" + id }

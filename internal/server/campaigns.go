@@ -2,8 +2,6 @@ package server
 
 import (
 	"net/http"
-	"slices"
-	"strconv"
 
 	"crm/internal/crm"
 	"crm/internal/postgres"
@@ -31,31 +29,19 @@ func (s *Server) handleCampaigns(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, views.CampaignsIndex(views.CampaignsProps{
-		Campaigns: campaigns, Total: total, Page: f.Page.Page, PerPage: f.Page.PerPage,
-		Tab: f.Tab, Tabs: tabs, Query: crm.CleanText(f.Query), Status: f.Status, TypeID: f.TypeID,
-		Sort: f.Sort, Desc: f.Desc, Types: types, CanCreate: crm.CanCreate(a, crm.ResCampaign)}))
+	s.render(w, r, http.StatusOK, views.CampaignsIndex(views.CampaignsProps{Campaigns: campaigns, Total: total,
+		Filter: f, Tabs: tabs, Types: types, CanCreate: crm.CanCreate(a, crm.ResCampaign)}))
 }
 
 // campaignFilter reads the campaign list's query string (tab, filters,
 // sort, page) for a; the list and its export read it alike.
-func campaignFilter(r *http.Request, a crm.Actor) (postgres.CampaignFilter, []crm.ListTab) {
-	q := r.URL.Query()
+func campaignFilter(r *http.Request, a crm.Actor) (crm.CampaignFilter, []crm.ListTab) {
 	tabs := crm.ListTabs(a, crm.ResCampaign)
-	f := postgres.CampaignFilter{Tab: crm.ListTab(q.Get("tab")), Query: q.Get("q"),
-		Status: crm.CampaignStatus(q.Get("status")), TypeID: queryID(r, "type"),
-		Sort: q.Get("sort"), Desc: q.Get("dir") == "desc"}
-	if !slices.Contains(tabs, f.Tab) {
-		f.Tab = tabs[0]
-	}
-	if !slices.Contains(crm.CampaignStatuses, f.Status) {
-		f.Status = ""
-	}
+	var f crm.CampaignFilter
+	f.Parse(r.URL.Query(), tabs)
 	if !postgres.CampaignSortable(f.Sort) {
 		f.Sort, f.Desc = "", false
 	}
-	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
-	f.Page = f.Page.Norm()
 	return f, tabs
 }
 

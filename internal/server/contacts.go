@@ -2,11 +2,9 @@ package server
 
 import (
 	"net/http"
-	"slices"
 	"strconv"
 
 	"crm/internal/crm"
-	"crm/internal/postgres"
 	"crm/internal/route"
 	"crm/internal/webctx"
 	"crm/web/views"
@@ -44,16 +42,10 @@ func (s *Server) handleContacts(w http.ResponseWriter, r *http.Request) {
 
 // contactFilter reads the contact list's query string (tab, filters,
 // sort, page) for a; the list and its export read it alike.
-func contactFilter(r *http.Request, a crm.Actor) (postgres.ContactFilter, []crm.ListTab) {
-	q := r.URL.Query()
-	tab, tabs := listTab(r, a, crm.ResContact)
-	if q.Get("tab") == "" && queryID(r, "customer") != 0 && slices.Contains(tabs, crm.TabAll) {
-		tab = crm.TabAll // one customer's contacts: all of them, whoever owns them
-	}
-	f := postgres.ContactFilter{Tab: tab, Query: q.Get("q"), CustomerID: queryID(r, "customer"),
-		Sort: q.Get("sort"), Desc: q.Get("dir") == "desc"}
-	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
-	f.Page = f.Page.Norm()
+func contactFilter(r *http.Request, a crm.Actor) (crm.ContactFilter, []crm.ListTab) {
+	tabs := crm.ListTabs(a, crm.ResContact)
+	var f crm.ContactFilter
+	f.Parse(r.URL.Query(), tabs)
 	return f, tabs
 }
 
@@ -85,7 +77,7 @@ func (s *Server) handleContactNew(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, crm.ErrForbidden)
 		return
 	}
-	p := views.ContactFormProps{Input: crm.ContactInput{CustomerID: queryID(r, "customer")}}
+	p := views.ContactFormProps{Input: crm.ContactInput{CustomerID: crm.ValueID(r.URL.Query(), "customer")}}
 	if err := s.contactFormFor(r, &p, r.URL.Query().Get("customer_q")); err != nil {
 		s.fail(w, r, err)
 		return
@@ -126,7 +118,7 @@ func (s *Server) handleContactCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, "ok", "flash.created")
-	s.redirect(w, r, route.Customer(in.CustomerID)+"#contacts")
+	s.redirect(w, r, route.Section(route.Customer(in.CustomerID), "contacts"))
 }
 
 // contactByPath loads the contact of the URL that the actor may view (404
@@ -217,28 +209,10 @@ func (s *Server) handleContactUpdate(w http.ResponseWriter, r *http.Request) {
 // handleContactDelete deletes a contact; when it was the primary one, the
 // oldest remaining contact of the customer becomes primary.
 func (s *Server) handleContactDelete(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err == nil {
-		err = s.db.DeleteContact(r.Context(), webctx.Actor(r.Context()), id)
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "flash.deleted")
-	s.redirect(w, r, backOr(r, route.Contacts))
+	s.recordPost(w, r, s.db.DeleteContact, "flash.deleted", func(int64) string { return backOr(r, route.Contacts) })
 }
 
 // handleContactPrimary makes the contact its customer's primary one.
 func (s *Server) handleContactPrimary(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err == nil {
-		err = s.db.MakePrimary(r.Context(), webctx.Actor(r.Context()), id)
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "contact.made_primary")
-	s.redirect(w, r, backOr(r, route.Contact(id)))
+	s.recordPost(w, r, s.db.MakePrimary, "contact.made_primary", func(id int64) string { return backOr(r, route.Contact(id)) })
 }

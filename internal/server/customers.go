@@ -9,7 +9,6 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"crm/internal/crm"
-	"crm/internal/postgres"
 	"crm/internal/route"
 	"crm/internal/webctx"
 	"crm/web/views"
@@ -25,34 +24,12 @@ func (s *Server) handleCustomers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := views.CustomersProps{Customers: customers, Total: total, Filter: f, Tabs: tabs,
-		CanCreate: crm.CanCreate(a, crm.ResCustomer), RowActions: map[int64]views.RowActions{}}
-	for _, c := range customers {
-		rec := c.Record()
-		ra := views.RowActions{Claim: crm.CanDo(a, crm.ActClaim, rec), Release: crm.CanDo(a, crm.ActRelease, rec)}
-		p.RowActions[c.ID] = ra
-		p.CanClaim = p.CanClaim || ra.Claim
-		p.CanRelease = p.CanRelease || ra.Release
-		p.CanAssign = p.CanAssign || crm.CanDo(a, crm.ActAssign, rec)
+		CanCreate: crm.CanCreate(a, crm.ResCustomer),
+		Bulk:      bulkActions(a, customers, func(c crm.Customer) int64 { return c.ID })}
+	if p.Choices, err = s.customerChoices(r); err == nil {
+		p.Lists, err = s.ownedListChoices(r, f.CampaignID, &p.Bulk)
 	}
-	if p.Choices, err = s.customerChoices(r); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if p.Choices.Campaigns, err = s.filterCampaigns(r, f.CampaignID); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if p.Owners, err = s.db.ActiveEmployees(ctx); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if p.CanAssign {
-		if p.Assignees, err = s.db.Assignees(ctx, a); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-	}
-	if p.Departments, err = s.db.Departments(ctx); err != nil {
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -61,19 +38,10 @@ func (s *Server) handleCustomers(w http.ResponseWriter, r *http.Request) {
 
 // customerFilter reads the customer list's query string (tab, filters,
 // sort, page) for a; the list and its export read it alike.
-func customerFilter(r *http.Request, a crm.Actor) (postgres.CustomerFilter, []crm.ListTab) {
-	q := r.URL.Query()
-	tab, tabs := listTab(r, a, crm.ResCustomer)
-	f := postgres.CustomerFilter{Tab: tab, Query: q.Get("q"), Stage: crm.CustomerStage(q.Get("stage")),
-		LevelID: queryID(r, "level"), IndustryID: queryID(r, "industry"), SourceID: queryID(r, "source"),
-		CampaignID: queryID(r, "campaign"), OwnerID: queryID(r, "owner"), DepartmentID: queryID(r, "department"),
-		CreatedFrom: queryDate(r, "from"), CreatedTo: queryDate(r, "to"), Sort: q.Get("sort"), Desc: q.Get("dir") == "desc",
-		Due: dueFilter(q.Get("due"))}
-	if f.Stage != crm.StagePotential && f.Stage != crm.StageWon {
-		f.Stage = ""
-	}
-	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
-	f.Page = f.Page.Norm()
+func customerFilter(r *http.Request, a crm.Actor) (crm.CustomerFilter, []crm.ListTab) {
+	tabs := crm.ListTabs(a, crm.ResCustomer)
+	var f crm.CustomerFilter
+	f.Parse(r.URL.Query(), tabs)
 	return f, tabs
 }
 
@@ -142,7 +110,7 @@ func (s *Server) handleCustomerNew(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.renderCustomerForm(w, r, http.StatusOK, views.CustomerFormProps{Input: crm.CustomerInput{
-		CampaignID: queryID(r, "campaign")}}, nil)
+		CampaignID: crm.ValueID(r.URL.Query(), "campaign")}}, nil)
 }
 
 // customerFields are a customer's stored values as its form's fields.
@@ -232,11 +200,13 @@ func (s *Server) customerShowProps(r *http.Request, c crm.Customer) (views.Custo
 	rec := c.Record()
 	p := views.CustomerShowProps{Customer: c,
 		CanEdit: crm.CanUpdate(a, rec), CanDelete: crm.CanDelete(a, rec),
-		CanClaim: crm.CanDo(a, crm.ActClaim, rec), CanRelease: crm.CanDo(a, crm.ActRelease, rec),
-		CanAssign: crm.CanDo(a, crm.ActAssign, rec), CanCollaborators: crm.CanDo(a, crm.ActCollaborators, rec),
-		CanAddContact: crm.CanAddUnder(a, crm.ResContact, rec), CanFollowUp: crm.CanAddUnder(a, crm.ResFollowUp, rec),
+		CanCollaborators: crm.CanDo(a, crm.ActCollaborators, rec),
+		CanAddContact:    crm.CanAddUnder(a, crm.ResContact, rec), CanFollowUp: crm.CanAddUnder(a, crm.ResFollowUp, rec),
 		ShowFinance: crm.CanSeeArea(a, crm.AreaOrders), Primary: map[int64]bool{}}
 	var err error
+	if p.OwnerActions, err = s.ownerActions(ctx, a, rec); err != nil {
+		return p, err
+	}
 	if p.Contacts, err = s.db.ContactsOfCustomer(ctx, a, c.ID); err != nil {
 		return p, err
 	}
@@ -273,11 +243,6 @@ func (s *Server) customerShowProps(r *http.Request, c crm.Customer) (views.Custo
 	}
 	if p.CanFollowUp {
 		if p.Methods, err = s.db.Options(ctx, crm.OptFollowUpMethod); err != nil {
-			return p, err
-		}
-	}
-	if p.CanAssign {
-		if p.Assignees, err = s.db.Assignees(ctx, a); err != nil {
 			return p, err
 		}
 	}
@@ -370,98 +335,17 @@ func (s *Server) handleCustomerUpdate(w http.ResponseWriter, r *http.Request) {
 // handleCustomerDelete deletes a customer with its contacts and
 // follow-ups; one that other records refer to is refused (409, saying why).
 func (s *Server) handleCustomerDelete(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err == nil {
-		err = s.db.DeleteCustomer(r.Context(), webctx.Actor(r.Context()), id)
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "flash.deleted")
-	s.redirect(w, r, route.Customers)
+	s.recordPost(w, r, s.db.DeleteCustomer, "flash.deleted", func(int64) string { return route.Customers })
 }
 
-// handleCustomerAction claims, releases or assigns one customer. The
-// storage checks the policy inside the transaction; a lost race answers 409.
+// handleCustomerAction claims, releases or assigns one customer.
 func (s *Server) handleCustomerAction(act crm.Action) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
-		a := webctx.Actor(ctx)
-		id, err := pathID(r)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		var flash string
-		var args []any
-		switch act {
-		case crm.ActClaim:
-			err, flash = s.db.ClaimCustomer(ctx, a, id), "flash.claimed"
-		case crm.ActRelease:
-			err, flash = s.db.ReleaseCustomer(ctx, a, id), "flash.released"
-		case crm.ActAssign:
-			owner := formID(r, "owner_id", &crm.Invalid{})
-			err, flash = s.db.AssignCustomer(ctx, a, id, owner), "flash.assigned"
-			if err == nil {
-				e, _ := s.db.EmployeeByID(ctx, owner)
-				args = append(args, e.Name)
-			}
-		}
-		if err != nil {
-			s.actionFailed(w, r, err)
-			return
-		}
-		s.flash(r, "ok", flash, args...)
-		s.redirect(w, r, backOr(r, route.Customer(id)))
-	}
+	return s.handleOwnerAction(customersOwned, act)
 }
 
-// handleCustomerBulk claims, releases or assigns the selected customers;
-// each row goes through the same checked workflow, and the flash says how
-// many were done and how many skipped.
+// handleCustomerBulk claims, releases or assigns the selected customers.
 func (s *Server) handleCustomerBulk(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	a := webctx.Actor(ctx)
-	ids := bulkIDs(r)
-	back := backOr(r, route.Customers)
-	if len(ids) == 0 {
-		s.flash(r, "error", "error.select_rows")
-		s.redirect(w, r, back)
-		return
-	}
-	action := r.PostFormValue("action")
-	var do func(id int64) error
-	switch action {
-	case "claim":
-		do = func(id int64) error { return s.db.ClaimCustomer(ctx, a, id) }
-	case "release":
-		do = func(id int64) error { return s.db.ReleaseCustomer(ctx, a, id) }
-	case "assign":
-		owner := formID(r, "owner_id", &crm.Invalid{})
-		do = func(id int64) error { return s.db.AssignCustomer(ctx, a, id, owner) }
-	default:
-		s.fail(w, r, crm.Errorf(crm.EINVALID, "error.choose"))
-		return
-	}
-	done, skipped := 0, 0
-	for _, id := range ids {
-		switch err := do(id); crm.ErrorCode(err) {
-		case "":
-			done++
-		case crm.ENOTFOUND, crm.EFORBIDDEN, crm.ECONFLICT, crm.EINVALID:
-			skipped++
-		default:
-			s.fail(w, r, err)
-			return
-		}
-	}
-	kind := "ok"
-	if done == 0 {
-		kind = "error"
-	}
-	s.flash(r, kind, "flash.bulk", done, skipped)
-	s.redirect(w, r, back)
+	s.handleOwnerBulk(customersOwned)(w, r)
 }
 
 // handleCollaboratorAdd makes an employee a collaborator of the customer.
@@ -511,7 +395,7 @@ func (s *Server) handleCollaboratorAdd(w http.ResponseWriter, r *http.Request) {
 	}
 	e, _ := s.db.EmployeeByID(ctx, employee)
 	s.flash(r, "ok", "customer.collaborator_added", e.Name)
-	s.redirect(w, r, route.Customer(id)+"#collaborators")
+	s.redirect(w, r, route.Section(route.Customer(id), "collaborators"))
 }
 
 // handleCollaboratorRemove ends an employee's collaboration on the customer.
@@ -533,5 +417,5 @@ func (s *Server) handleCollaboratorRemove(w http.ResponseWriter, r *http.Request
 	}
 	e, _ := s.db.EmployeeByID(ctx, employee)
 	s.flash(r, "ok", "customer.collaborator_gone", e.Name)
-	s.redirect(w, r, route.Customer(id)+"#collaborators")
+	s.redirect(w, r, route.Section(route.Customer(id), "collaborators"))
 }

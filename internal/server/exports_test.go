@@ -118,9 +118,9 @@ func TestExportRoutesEveryRole(t *testing.T) {
 		all := crm.Page{PerPage: 100}
 		switch route {
 		case "/leads":
-			_, n, err = w.DB.FindLeads(ctx, a, postgres.LeadFilter{Tab: crm.TabAll, Page: all})
+			_, n, err = w.DB.FindLeads(ctx, a, crm.LeadFilter{AcquisitionFilter: crm.AcquisitionFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll, Page: all}}})
 		case "/customers":
-			_, n, err = w.DB.FindCustomers(ctx, a, postgres.CustomerFilter{Tab: crm.TabAll, Page: all})
+			_, n, err = w.DB.FindCustomers(ctx, a, crm.CustomerFilter{AcquisitionFilter: crm.AcquisitionFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll, Page: all}}})
 		case "/orders":
 			var list []crm.Order
 			list, _, err = w.DB.FindOrders(ctx, a, crm.OrderFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll, Page: all}})

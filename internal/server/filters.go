@@ -38,12 +38,3 @@ func (s *Server) filterNames(ctx context.Context, ownerID, departmentID int64) (
 	}
 	return n, nil
 }
-
-// dueFilter is the follow-up reminder filter of the lead and customer
-// lists: "today", "overdue" or none.
-func dueFilter(v string) string {
-	if v == "today" || v == "overdue" {
-		return v
-	}
-	return ""
-}

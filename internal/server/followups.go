@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"crm/internal/crm"
-	"crm/internal/postgres"
 	"crm/internal/route"
 	"crm/internal/webctx"
 	"crm/web/views"
@@ -41,18 +40,10 @@ func (s *Server) handleFollowUps(w http.ResponseWriter, r *http.Request) {
 
 // followUpFilter reads the follow-up list's query string (tab, filters,
 // sort, page) for a; the list and its export read it alike.
-func followUpFilter(r *http.Request, a crm.Actor) (postgres.FollowUpFilter, []crm.ListTab) {
-	q := r.URL.Query()
-	tab, tabs := listTab(r, a, crm.ResFollowUp)
-	f := postgres.FollowUpFilter{Tab: tab, MethodID: queryID(r, "method"), OwnerID: queryID(r, "owner"),
-		LeadID: queryID(r, "lead"), CustomerID: queryID(r, "customer"), OpportunityID: queryID(r, "opportunity"),
-		From: queryDate(r, "from"), To: queryDate(r, "to"),
-		Due: q.Get("due") == "1", Sort: q.Get("sort"), Desc: q.Get("dir") == "desc", DepartmentID: queryID(r, "department")}
-	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
-	f.Page = f.Page.Norm()
-	if f.Sort == "" {
-		f.Sort, f.Desc = "followed", true
-	}
+func followUpFilter(r *http.Request, a crm.Actor) (crm.FollowUpFilter, []crm.ListTab) {
+	tabs := crm.ListTabs(a, crm.ResFollowUp)
+	var f crm.FollowUpFilter
+	f.Parse(r.URL.Query(), tabs)
 	return f, tabs
 }
 
@@ -118,7 +109,7 @@ func (s *Server) handleFollowUpCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, "ok", "followup.added")
-	s.redirect(w, r, backOr(r, back)+"#follow-ups")
+	s.redirect(w, r, route.Section(backOr(r, back), "follow-ups"))
 }
 
 func (s *Server) followUpByPath(w http.ResponseWriter, r *http.Request) (crm.FollowUp, bool) {
@@ -195,21 +186,12 @@ func (s *Server) handleFollowUpUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	s.flash(r, "ok", "flash.saved")
 	if fu.LeadID != 0 {
-		s.redirect(w, r, route.Lead(fu.LeadID)+"#follow-ups")
+		s.redirect(w, r, route.Section(route.Lead(fu.LeadID), "follow-ups"))
 		return
 	}
-	s.redirect(w, r, route.Customer(fu.CustomerID)+"#follow-ups")
+	s.redirect(w, r, route.Section(route.Customer(fu.CustomerID), "follow-ups"))
 }
 
 func (s *Server) handleFollowUpDelete(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err == nil {
-		err = s.db.DeleteFollowUp(r.Context(), webctx.Actor(r.Context()), id)
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "flash.deleted")
-	s.redirect(w, r, route.FollowUps)
+	s.recordPost(w, r, s.db.DeleteFollowUp, "flash.deleted", func(int64) string { return route.FollowUps })
 }

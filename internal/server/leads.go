@@ -3,10 +3,8 @@ package server
 import (
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"crm/internal/crm"
-	"crm/internal/postgres"
 	"crm/internal/route"
 	"crm/internal/webctx"
 	"crm/web/views"
@@ -22,34 +20,11 @@ func (s *Server) handleLeads(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := views.LeadsProps{Leads: leads, Total: total, Filter: f, Tabs: tabs,
-		CanCreate: crm.CanCreate(a, crm.ResLead), RowActions: map[int64]views.RowActions{}}
-	for _, l := range leads {
-		rec := l.Record()
-		ra := views.RowActions{Claim: crm.CanDo(a, crm.ActClaim, rec), Release: crm.CanDo(a, crm.ActRelease, rec)}
-		p.RowActions[l.ID] = ra
-		p.CanClaim = p.CanClaim || ra.Claim
-		p.CanRelease = p.CanRelease || ra.Release
-		p.CanAssign = p.CanAssign || crm.CanDo(a, crm.ActAssign, rec)
+		CanCreate: crm.CanCreate(a, crm.ResLead), Bulk: bulkActions(a, leads, func(l crm.Lead) int64 { return l.ID })}
+	if p.Sources, err = s.db.Options(ctx, crm.OptSource); err == nil {
+		p.Lists, err = s.ownedListChoices(r, f.CampaignID, &p.Bulk)
 	}
-	if p.Sources, err = s.db.Options(ctx, crm.OptSource); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if p.Campaigns, err = s.filterCampaigns(r, f.CampaignID); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if p.Owners, err = s.db.ActiveEmployees(ctx); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if p.CanAssign {
-		if p.Assignees, err = s.db.Assignees(ctx, a); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-	}
-	if p.Departments, err = s.db.Departments(ctx); err != nil {
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -58,15 +33,10 @@ func (s *Server) handleLeads(w http.ResponseWriter, r *http.Request) {
 
 // leadFilter reads the lead list's query string (tab, filters, sort,
 // page) for a; the list and its export read it alike.
-func leadFilter(r *http.Request, a crm.Actor) (postgres.LeadFilter, []crm.ListTab) {
-	q := r.URL.Query()
-	tab, tabs := listTab(r, a, crm.ResLead)
-	f := postgres.LeadFilter{Tab: tab, Query: q.Get("q"), Status: crm.LeadStatus(q.Get("status")),
-		SourceID: queryID(r, "source"), CampaignID: queryID(r, "campaign"), OwnerID: queryID(r, "owner"),
-		DepartmentID: queryID(r, "department"), CreatedFrom: queryDate(r, "from"), CreatedTo: queryDate(r, "to"),
-		Sort: q.Get("sort"), Desc: q.Get("dir") == "desc", Due: dueFilter(q.Get("due"))}
-	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
-	f.Page = f.Page.Norm()
+func leadFilter(r *http.Request, a crm.Actor) (crm.LeadFilter, []crm.ListTab) {
+	tabs := crm.ListTabs(a, crm.ResLead)
+	var f crm.LeadFilter
+	f.Parse(r.URL.Query(), tabs)
 	return f, tabs
 }
 
@@ -100,7 +70,7 @@ func (s *Server) handleLeadNew(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.renderLeadForm(w, r, http.StatusOK, views.LeadFormProps{Input: crm.LeadInput{Status: crm.LeadNew,
-		CampaignID: queryID(r, "campaign")}})
+		CampaignID: crm.ValueID(r.URL.Query(), "campaign")}})
 }
 
 // leadFields are a lead's stored values as its form's fields.
@@ -181,11 +151,12 @@ func (s *Server) leadShowProps(r *http.Request, l crm.Lead) (views.LeadShowProps
 	rec := l.Record()
 	p := views.LeadShowProps{Lead: l,
 		CanEdit: crm.CanUpdate(a, rec), CanDelete: crm.CanDelete(a, rec) && l.Status != crm.LeadConverted,
-		CanClaim: crm.CanDo(a, crm.ActClaim, rec), CanRelease: crm.CanDo(a, crm.ActRelease, rec),
-		CanAssign:   crm.CanDo(a, crm.ActAssign, rec),
 		CanConvert:  l.Status != crm.LeadConverted && crm.CanUpdate(a, rec) && crm.CanCreate(a, crm.ResCustomer),
 		CanFollowUp: crm.CanAddUnder(a, crm.ResFollowUp, rec)}
 	var err error
+	if p.OwnerActions, err = s.ownerActions(ctx, a, rec); err != nil {
+		return p, err
+	}
 	if p.FollowUps, err = s.db.FollowUpsOf(ctx, a, l.ID, 0); err != nil {
 		return p, err
 	}
@@ -194,11 +165,6 @@ func (s *Server) leadShowProps(r *http.Request, l crm.Lead) (views.LeadShowProps
 	}
 	if p.CanFollowUp {
 		if p.Methods, err = s.db.Options(ctx, crm.OptFollowUpMethod); err != nil {
-			return p, err
-		}
-	}
-	if p.CanAssign {
-		if p.Assignees, err = s.db.Assignees(ctx, a); err != nil {
 			return p, err
 		}
 	}
@@ -266,51 +232,12 @@ func (s *Server) handleLeadUpdate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleLeadDelete(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err == nil {
-		err = s.db.DeleteLead(r.Context(), webctx.Actor(r.Context()), id)
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.flash(r, "ok", "flash.deleted")
-	s.redirect(w, r, route.Leads)
+	s.recordPost(w, r, s.db.DeleteLead, "flash.deleted", func(int64) string { return route.Leads })
 }
 
-// handleLeadAction claims, releases or assigns one lead. The storage checks
-// the policy inside the transaction; a lost race answers 409.
+// handleLeadAction claims, releases or assigns one lead.
 func (s *Server) handleLeadAction(act crm.Action) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
-		a := webctx.Actor(ctx)
-		id, err := pathID(r)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		var flash string
-		var args []any
-		switch act {
-		case crm.ActClaim:
-			err, flash = s.db.ClaimLead(ctx, a, id), "flash.claimed"
-		case crm.ActRelease:
-			err, flash = s.db.ReleaseLead(ctx, a, id), "flash.released"
-		case crm.ActAssign:
-			owner := formID(r, "owner_id", &crm.Invalid{})
-			err, flash = s.db.AssignLead(ctx, a, id, owner), "flash.assigned"
-			if err == nil {
-				e, _ := s.db.EmployeeByID(ctx, owner)
-				args = append(args, e.Name)
-			}
-		}
-		if err != nil {
-			s.actionFailed(w, r, err)
-			return
-		}
-		s.flash(r, "ok", flash, args...)
-		s.redirect(w, r, backOr(r, route.Lead(id)))
-	}
+	return s.handleOwnerAction(leadsOwned, act)
 }
 
 // actionFailed answers a refused action: 404/403 pages as usual, a lost
@@ -340,49 +267,7 @@ func (s *Server) handleLeadConvert(w http.ResponseWriter, r *http.Request) {
 	s.redirect(w, r, route.Customer(customer))
 }
 
-// handleLeadBulk claims, releases or assigns the selected leads; each row
-// goes through the same checked workflow, and the flash says how many
-// were done and how many skipped.
+// handleLeadBulk claims, releases or assigns the selected leads.
 func (s *Server) handleLeadBulk(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	a := webctx.Actor(ctx)
-	ids := bulkIDs(r)
-	back := backOr(r, route.Leads)
-	if len(ids) == 0 {
-		s.flash(r, "error", "error.select_rows")
-		s.redirect(w, r, back)
-		return
-	}
-	action := r.PostFormValue("action")
-	owner := formID(r, "owner_id", &crm.Invalid{})
-	done, skipped := 0, 0
-	for _, id := range ids {
-		var err error
-		switch action {
-		case "claim":
-			err = s.db.ClaimLead(ctx, a, id)
-		case "release":
-			err = s.db.ReleaseLead(ctx, a, id)
-		case "assign":
-			err = s.db.AssignLead(ctx, a, id, owner)
-		default:
-			s.fail(w, r, crm.Errorf(crm.EINVALID, "error.choose"))
-			return
-		}
-		switch crm.ErrorCode(err) {
-		case "":
-			done++
-		case crm.ENOTFOUND, crm.EFORBIDDEN, crm.ECONFLICT, crm.EINVALID:
-			skipped++
-		default:
-			s.fail(w, r, err)
-			return
-		}
-	}
-	kind := "ok"
-	if done == 0 {
-		kind = "error"
-	}
-	s.flash(r, kind, "flash.bulk", done, skipped)
-	s.redirect(w, r, back)
+	s.handleOwnerBulk(leadsOwned)(w, r)
 }

@@ -147,7 +147,7 @@ func TestExportRoundTripCustomers(t *testing.T) {
 	mk(o.boss, crm.CustomerInput{Name: "丙公司"}, postgres.NewOwner{})
 	mk(o.mgr, crm.CustomerInput{Name: "丁公司 Ltd.", LevelID: option(t, o.db, crm.OptCustomerLevel, 1)}, postgres.NewOwner{})
 
-	q := postgres.CustomerExport(o.boss, postgres.CustomerFilter{Tab: crm.TabAll})
+	q := postgres.CustomerExport(o.boss, crm.CustomerFilter{AcquisitionFilter: crm.AcquisitionFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll}}})
 	for _, l := range []i18n.Locale{i18n.ZH, i18n.EN} {
 		t.Run(string(l), func(t *testing.T) {
 			data := export(t, o.db, "customers", q, l)
@@ -197,7 +197,7 @@ func TestExportRoundTripLeads(t *testing.T) {
 	}
 	mk(o.mkt, crm.LeadInput{Name: "韩梅梅", Phone: ""}, postgres.NewOwner{})
 
-	data := export(t, o.db, "leads", postgres.LeadExport(o.boss, postgres.LeadFilter{Tab: crm.TabAll}), i18n.ZH)
+	data := export(t, o.db, "leads", postgres.LeadExport(o.boss, crm.LeadFilter{AcquisitionFilter: crm.AcquisitionFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll}}}), i18n.ZH)
 	rows := sheetRows(t, data)
 	if len(rows) != 5 {
 		t.Fatalf("%d rows, want the header and 4", len(rows))
@@ -233,7 +233,7 @@ func TestExportFormulaEscaping(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	data := export(t, o.db, "customers", postgres.CustomerExport(o.boss, postgres.CustomerFilter{Tab: crm.TabAll}), i18n.ZH)
+	data := export(t, o.db, "customers", postgres.CustomerExport(o.boss, crm.CustomerFilter{AcquisitionFilter: crm.AcquisitionFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll}}}), i18n.ZH)
 	f, err := excelize.OpenReader(bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
@@ -298,7 +298,7 @@ func TestExportScope(t *testing.T) {
 	mk(o.mgr, "经理的客户", postgres.NewOwner{})
 
 	names := func(a crm.Actor, tab crm.ListTab) []string {
-		rows := sheetRows(t, export(t, o.db, "customers", postgres.CustomerExport(a, postgres.CustomerFilter{Tab: tab}), i18n.ZH))
+		rows := sheetRows(t, export(t, o.db, "customers", postgres.CustomerExport(a, crm.CustomerFilter{AcquisitionFilter: crm.AcquisitionFilter{ListQuery: crm.ListQuery{Tab: tab}}}), i18n.ZH))
 		var out []string
 		for _, r := range rows[1:] {
 			out = append(out, r[0])
@@ -307,7 +307,7 @@ func TestExportScope(t *testing.T) {
 		return out
 	}
 	list := func(a crm.Actor, tab crm.ListTab) []string {
-		got, _, err := o.db.FindCustomers(ctx, a, postgres.CustomerFilter{Tab: tab, Page: crm.Page{PerPage: 100}})
+		got, _, err := o.db.FindCustomers(ctx, a, crm.CustomerFilter{AcquisitionFilter: crm.AcquisitionFilter{ListQuery: crm.ListQuery{Tab: tab, Page: crm.Page{PerPage: 100}}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -342,7 +342,7 @@ func TestExportTooMany(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	q := postgres.CustomerExport(o.boss, postgres.CustomerFilter{Tab: crm.TabAll})
+	q := postgres.CustomerExport(o.boss, crm.CustomerFilter{AcquisitionFilter: crm.AcquisitionFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll}}})
 	ex := &xlsx.Exporter{DB: o.db, MaxRows: 2}
 	_, err := ex.Build(ctx, xlsx.ExportByName("customers"), q, i18n.ZH)
 	var e *crm.Error
@@ -370,11 +370,11 @@ func TestExportColumnsProvided(t *testing.T) {
 	t.Parallel()
 	var a crm.Actor
 	queries := map[string]postgres.ExportQuery{
-		"campaigns":     postgres.CampaignExport(a, postgres.CampaignFilter{}),
-		"leads":         postgres.LeadExport(a, postgres.LeadFilter{}),
-		"customers":     postgres.CustomerExport(a, postgres.CustomerFilter{}),
-		"contacts":      postgres.ContactExport(a, postgres.ContactFilter{}),
-		"follow-ups":    postgres.FollowUpExport(a, postgres.FollowUpFilter{}),
+		"campaigns":     postgres.CampaignExport(a, crm.CampaignFilter{}),
+		"leads":         postgres.LeadExport(a, crm.LeadFilter{}),
+		"customers":     postgres.CustomerExport(a, crm.CustomerFilter{}),
+		"contacts":      postgres.ContactExport(a, crm.ContactFilter{}),
+		"follow-ups":    postgres.FollowUpExport(a, crm.FollowUpFilter{}),
 		"opportunities": postgres.OpportunityExport(a, crm.OpportunityFilter{}),
 		"products":      postgres.ProductExport(crm.ProductFilter{}),
 		"quotes":        postgres.QuoteExport(a, crm.QuoteFilter{}),
@@ -427,7 +427,7 @@ func TestExportValues(t *testing.T) {
 		{i18n.ZH, []string{"展会", types[0].Name, "已结束", "2026-03-01", "2026-03-01", "123456789012.34", "0.1", "", "rep"}},
 		{i18n.EN, []string{"展会", types[0].Label(true), "Finished", "2026-03-01", "2026-03-01", "123456789012.34", "0.1", "", "rep"}},
 	} {
-		rows := sheetRows(t, export(t, o.db, "campaigns", postgres.CampaignExport(o.boss, postgres.CampaignFilter{Tab: crm.TabAll}), c.l))
+		rows := sheetRows(t, export(t, o.db, "campaigns", postgres.CampaignExport(o.boss, crm.CampaignFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll}}), c.l))
 		if len(rows) != 2 {
 			t.Fatalf("%s: %d rows", c.l, len(rows))
 		}
