@@ -979,40 +979,7 @@ func (s *ImportSession) importAfter(ctx context.Context, t ImportTarget, admins 
 			WHERE c.id = first.id`)
 		return err
 	case "follow_ups":
-		for _, p := range []struct {
-			table, col, status string
-			res                crm.Resource
-		}{
-			{"leads", "lead_id", `CASE WHEN x.status = 'new' THEN 'following' ELSE x.status END`, crm.ResLead},
-			{"customers", "customer_id", "", crm.ResCustomer},
-		} {
-			set, raw := "", `'next_follow_up_at', x.next_follow_up_at`
-			changes := `jsonb_build_array(jsonb_build_object('f', 'next_follow_up_at',
-				'o', coalesce(to_char(o.next_follow_up_at, 'YYYY-MM-DD HH24:MI'), ''), 'n', coalesce(to_char(u.next_follow_up_at, 'YYYY-MM-DD HH24:MI'), '')))`
-			if p.status != "" {
-				set, raw = ", status = "+p.status, raw+`, 'status', x.status`
-				changes += ` || jsonb_build_array(jsonb_build_object('f', 'status', 'o', o.status, 'n', u.status))`
-			}
-			cols := "x.id, x.next_follow_up_at, jsonb_build_object(" + raw + ") AS raw"
-			if p.status != "" {
-				cols += ", x.status"
-			}
-			if _, err := tx.Exec(ctx, `/* postgres.importAfter follow-up parents */
-				WITH f AS (SELECT s.`+p.col+` AS parent, max(s.followed_at) AS last,
-				                  (array_agg(s.next_at ORDER BY s.followed_at DESC))[1] AS next
-				           FROM `+stagingTable+` s WHERE s.id IS NULL AND s.`+p.col+` IS NOT NULL GROUP BY s.`+p.col+`),
-				     o AS (SELECT `+cols+` FROM `+p.table+` x JOIN f ON f.parent = x.id),
-				     u AS (UPDATE `+p.table+` x SET last_follow_up_at = greatest(x.last_follow_up_at, f.last),
-				                  next_follow_up_at = coalesce(f.next, x.next_follow_up_at)`+set+`
-				           FROM f WHERE x.id = f.parent RETURNING `+cols+`)
-				INSERT INTO history (resource, record_id, actor_id, action, changes, imported, import_job_id, import_values)
-				SELECT $1, u.id, $2, 'update', (SELECT coalesce(jsonb_agg(c), '[]') FROM jsonb_array_elements(`+changes+`) c
-				                                WHERE c->>'o' <> c->>'n'),
-				       true, $3, jsonb_build_object('old', o.raw, 'new', u.raw)
-				FROM u JOIN o ON o.id = u.id WHERE u.raw <> o.raw`, string(p.res), s.actor.ID, jobID); err != nil {
-				return err
-			}
-		}
+		return s.followUpParents(ctx, jobID)
 	}
 	return nil
 }
@@ -1135,6 +1102,7 @@ func (s *ImportSession) applyOrders(ctx context.Context, jobID int64) (int, erro
 		return 0, err
 	}
 	var lines int
+	var ids []int64
 	err := s.tx.QueryRow(ctx, `/* postgres.applyOrders */
 		WITH ins AS (
 		         INSERT INTO orders (number, customer_id, sign_date, status, total, notes, owner_id, department_id, created_by,
@@ -1157,20 +1125,13 @@ func (s *ImportSession) applyOrders(ctx context.Context, jobID int64) (int, erro
 		                    jsonb_build_object('f', 'doc_total', 'o', '', 'n', ins.total::text),
 		                    jsonb_build_object('f', 'order_status', 'o', '', 'n', ins.status)), true, $3
 		         FROM ins)
-		SELECT count(*) FROM ln`, string(crm.ResOrder), s.actor.ID, jobID, crm.Zone.String()).Scan(&lines)
+		SELECT (SELECT count(*) FROM ln), coalesce((SELECT array_agg(id) FROM ins WHERE status = 'approved'), '{}')`,
+		string(crm.ResOrder), s.actor.ID, jobID, crm.Zone.String()).Scan(&lines, &ids)
 	if err != nil {
 		return 0, translate(err)
 	}
-	if _, err := s.tx.Exec(ctx, `/* postgres.applyOrders deals */
-		WITH d AS (SELECT s.customer_id, sum(s.total) AS amount, count(*) AS n FROM `+stagingTable+` s
-		           WHERE s.id IS NULL AND s.position = 1 AND s.status = 'approved' GROUP BY s.customer_id),
-		     o AS (SELECT c.id, c.deal_amount, c.deal_count, c.stage FROM customers c JOIN d ON d.customer_id = c.id),
-		     u AS (UPDATE customers c SET deal_amount = c.deal_amount + d.amount, deal_count = c.deal_count + d.n, stage = 'won'
-		           FROM d WHERE c.id = d.customer_id RETURNING c.id, c.deal_amount, c.deal_count, c.stage)
-		INSERT INTO history (resource, record_id, actor_id, action, changes, imported, import_job_id)
-		SELECT $1, u.id, $2, 'deal', `+dealChanges+`, true, $3 FROM u JOIN o ON o.id = u.id`,
-		string(crm.ResCustomer), s.actor.ID, jobID); err != nil {
-		return 0, translate(err)
+	if err := moveDealFigures(ctx, s.tx, ids, +1, figureHistory{actor: s.actor.ID, action: "deal", job: jobID}); err != nil {
+		return 0, err
 	}
 	_, err = s.tx.Exec(ctx, `/* postgres.applyOrders counters */
 		INSERT INTO doc_counters (kind, year, last)
@@ -1181,13 +1142,6 @@ func (s *ImportSession) applyOrders(ctx context.Context, jobID int64) (int, erro
 		ON CONFLICT (kind, year) DO UPDATE SET last = greatest(doc_counters.last, excluded.last)`, orderDoc.kind)
 	return lines, err
 }
-
-// dealChanges is the history of a customer's deal figures moving from o to
-// u (crm.Diff of addDeal: only what changed).
-const dealChanges = `(SELECT coalesce(jsonb_agg(c ORDER BY i), '[]') FROM (VALUES
-	(1, jsonb_build_object('f', 'deal_amount', 'o', o.deal_amount::text, 'n', u.deal_amount::text)),
-	(2, jsonb_build_object('f', 'deal_count', 'o', o.deal_count::text, 'n', u.deal_count::text)),
-	(3, jsonb_build_object('f', 'stage', 'o', o.stage, 'n', u.stage))) v(i, c) WHERE c->>'o' <> c->>'n')`
 
 // applyPayments writes the staged new payments with their history, as
 // CreatePayment would, confirmed or not as the file says. Confirmed ones
@@ -1225,6 +1179,7 @@ func (s *ImportSession) applyPayments(ctx context.Context, jobID int64) (int, er
 		return 0, err
 	}
 	var n int
+	var ids []int64
 	err = s.tx.QueryRow(ctx, `/* postgres.applyPayments */
 		WITH ins AS (
 		         INSERT INTO payments (order_id, customer_id, amount, paid_on, method, notes, confirmed, confirmed_by, confirmed_at,
@@ -1240,17 +1195,13 @@ func (s *ImportSession) applyPayments(ctx context.Context, jobID int64) (int, er
 		         SELECT $1, ins.id, $2, a.action, jsonb_build_array(jsonb_build_object('f', 'payment_amount',
 		                'o', '', 'n', ins.amount::text)), true, $3
 		         FROM ins CROSS JOIN LATERAL (VALUES ('create', true), ('confirm', ins.confirmed)) a(action, keep) WHERE a.keep)
-		SELECT count(*) FROM ins`, string(crm.ResPayment), s.actor.ID, jobID, crm.Zone.String()).Scan(&n)
+		SELECT count(*), coalesce(array_agg(id) FILTER (WHERE confirmed), '{}') FROM ins`,
+		string(crm.ResPayment), s.actor.ID, jobID, crm.Zone.String()).Scan(&n, &ids)
 	if err != nil {
 		return 0, translate(err)
 	}
-	for _, fig := range []struct{ table, key string }{{"orders", "order_id"}, {"customers", "customer_id"}} {
-		if _, err := s.tx.Exec(ctx, `/* postgres.applyPayments figures */
-			UPDATE `+fig.table+` x SET paid_amount = x.paid_amount + d.amount
-			FROM (SELECT `+fig.key+` AS id, sum(amount) AS amount FROM (`+confirmed+`) c GROUP BY `+fig.key+`) d
-			WHERE x.id = d.id`); err != nil {
-			return 0, importCheckError(err)
-		}
+	if err := moveMoneyFigures(ctx, s.tx, "payments", "paid_amount", ids, +1); err != nil {
+		return 0, importCheckError(err)
 	}
 	return n, nil
 }
@@ -1501,33 +1452,31 @@ func (s *ImportSession) revertBlockers(ctx context.Context, t ImportTarget, jobI
 func (s *ImportSession) revertBefore(ctx context.Context, t ImportTarget, jobID int64) error {
 	switch t.Table {
 	case "orders":
-		const approved = `SELECT o.customer_id, o.total FROM orders o JOIN ` + revertTable + ` r ON r.id = o.id WHERE o.status = 'approved'`
 		if _, err := s.tx.Exec(ctx, `/* postgres.revertBefore lock customers */
-			SELECT 1 FROM customers WHERE id IN (SELECT customer_id FROM (`+approved+`) a) ORDER BY id FOR NO KEY UPDATE`); err != nil {
+			SELECT 1 FROM customers WHERE id IN (SELECT o.customer_id FROM orders o JOIN `+revertTable+` r ON r.id = o.id
+			                                     WHERE o.status = 'approved') ORDER BY id FOR NO KEY UPDATE`); err != nil {
 			return err
 		}
-		_, err := s.tx.Exec(ctx, `/* postgres.revertBefore deals */
-			WITH d AS (SELECT customer_id, sum(total) AS amount, count(*) AS n FROM (`+approved+`) a GROUP BY customer_id),
-			     o AS (SELECT c.id, c.deal_amount, c.deal_count, c.stage FROM customers c JOIN d ON d.customer_id = c.id),
-			     u AS (UPDATE customers c SET deal_amount = c.deal_amount - d.amount, deal_count = c.deal_count - d.n,
-			                  stage = CASE WHEN c.deal_count - d.n = 0 THEN 'potential' ELSE c.stage END
-			           FROM d WHERE c.id = d.customer_id RETURNING c.id, c.deal_amount, c.deal_count, c.stage)
-			INSERT INTO history (resource, record_id, actor_id, action, changes, imported, import_job_id)
-			SELECT $1, u.id, $2, 'import_revert', `+dealChanges+`, true, $3 FROM u JOIN o ON o.id = u.id`,
-			string(crm.ResCustomer), s.actor.ID, jobID)
-		return translate(err)
-	case "payments":
-		const confirmed = `SELECT p.order_id, p.customer_id, p.amount FROM payments p JOIN ` + revertTable + ` r ON r.id = p.id WHERE p.confirmed`
-		for _, fig := range []struct{ table, key string }{{"customers", "customer_id"}, {"orders", "order_id"}} {
-			if _, err := s.tx.Exec(ctx, `/* postgres.revertBefore paid */
-				UPDATE `+fig.table+` x SET paid_amount = x.paid_amount - d.amount
-				FROM (SELECT `+fig.key+` AS id, sum(amount) AS amount FROM (`+confirmed+`) c GROUP BY `+fig.key+`) d
-				WHERE x.id = d.id`); err != nil {
-				return err
-			}
+		ids, err := s.reverted(ctx)
+		if err != nil {
+			return err
 		}
+		return moveDealFigures(ctx, s.tx, ids, -1, figureHistory{actor: s.actor.ID, action: "import_revert", job: jobID})
+	case "payments":
+		ids, err := s.reverted(ctx)
+		if err != nil {
+			return err
+		}
+		return moveMoneyFigures(ctx, s.tx, "payments", "paid_amount", ids, -1)
 	}
 	return nil
+}
+
+// reverted lists the ids of the records a revert removes.
+func (s *ImportSession) reverted(ctx context.Context) ([]int64, error) {
+	var ids []int64
+	err := s.tx.QueryRow(ctx, `/* postgres.ImportSession.reverted */ SELECT coalesce(array_agg(id), '{}') FROM `+revertTable).Scan(&ids)
+	return ids, err
 }
 
 // revertAfter repairs what the removed records leave behind (parents are
@@ -1614,4 +1563,60 @@ func (s *ImportSession) MarkReverted(ctx context.Context, id int64) error {
 		return crm.Errorf(crm.ECONFLICT, "import.not_committed")
 	}
 	return err
+}
+
+// followUpParents moves the parents of the follow-ups the import created
+// as recording them does (touchFollowedUp), with an entry in each changed
+// parent's history: imported, naming the job, with the values before and
+// after, so that a revert can put back what nobody has changed since.
+func (s *ImportSession) followUpParents(ctx context.Context, jobID int64) error {
+	var ids []int64
+	if err := s.tx.QueryRow(ctx, `/* postgres.followUpParents ids */
+		SELECT coalesce(array_agg(record_id), '{}') FROM history
+		WHERE import_job_id = $1 AND resource = $2 AND action = 'create'`, jobID, string(crm.ResFollowUp)).Scan(&ids); err != nil {
+		return err
+	}
+	parents := []struct {
+		table, col string
+		res        crm.Resource
+	}{{"leads", "lead_id", crm.ResLead}, {"customers", "customer_id", crm.ResCustomer}}
+	for _, p := range parents {
+		if _, err := s.tx.Exec(ctx, `/* postgres.followUpParents before */
+			CREATE TEMP TABLE import_before_`+p.table+` ON COMMIT DROP AS
+			SELECT `+parentValues(p.res)+` FROM `+p.table+` x
+			WHERE x.id IN (SELECT f.`+p.col+` FROM follow_ups f WHERE f.id = ANY($1::bigint[]))`, ids); err != nil {
+			return err
+		}
+	}
+	if err := touchFollowedUp(ctx, s.tx, ids); err != nil {
+		return err
+	}
+	for _, p := range parents {
+		changes := `jsonb_build_array(jsonb_build_object('f', 'next_follow_up_at',
+			'o', coalesce(to_char(o.next_follow_up_at, 'YYYY-MM-DD HH24:MI'), ''), 'n', coalesce(to_char(u.next_follow_up_at, 'YYYY-MM-DD HH24:MI'), '')))`
+		if p.res == crm.ResLead {
+			changes += ` || jsonb_build_array(jsonb_build_object('f', 'status', 'o', o.status, 'n', u.status))`
+		}
+		if _, err := s.tx.Exec(ctx, `/* postgres.followUpParents history */
+			WITH u AS (SELECT `+parentValues(p.res)+` FROM `+p.table+` x JOIN import_before_`+p.table+` b ON b.id = x.id)
+			INSERT INTO history (resource, record_id, actor_id, action, changes, imported, import_job_id, import_values)
+			SELECT $1, u.id, $2, 'update', (SELECT coalesce(jsonb_agg(c), '[]') FROM jsonb_array_elements(`+changes+`) c
+			                                WHERE c->>'o' <> c->>'n'),
+			       true, $3, jsonb_build_object('old', o.raw, 'new', u.raw)
+			FROM u JOIN import_before_`+p.table+` o ON o.id = u.id WHERE u.raw <> o.raw`, string(p.res), s.actor.ID, jobID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parentValues are the columns of a follow-up's parent x (a lead or a
+// customer) that recording follow-ups moves and a revert puts back, with
+// raw: them as the jsonb of history.import_values.
+func parentValues(res crm.Resource) string {
+	if res == crm.ResLead {
+		return `x.id, x.next_follow_up_at, x.status,
+			jsonb_build_object('next_follow_up_at', x.next_follow_up_at, 'status', x.status) AS raw`
+	}
+	return `x.id, x.next_follow_up_at, jsonb_build_object('next_follow_up_at', x.next_follow_up_at) AS raw`
 }
