@@ -24,88 +24,6 @@ import (
 	"crm/internal/crm"
 )
 
-// Import job statuses: a preview records the file and its report; a commit
-// writes the rows and marks the job committed (once); a revert undoes the
-// commit's writes and marks it reverted (once).
-const (
-	ImportPreviewed = "previewed"
-	ImportCommitted = "committed"
-	ImportReverted  = "reverted"
-)
-
-// ImportCounts are an import's row counts. At preview New and Update say
-// what a commit would do; after a commit they say what it did, and
-// Unchanged counts the existing rows an update found identical (they are
-// part of Skip).
-type ImportCounts struct {
-	Total     int `json:"total"` // data rows (blank and example rows left out)
-	New       int `json:"new"`
-	Update    int `json:"update"`
-	Skip      int `json:"skip"`
-	Error     int `json:"error"`
-	Unchanged int `json:"unchanged,omitempty"`
-}
-
-// ImportJob is one upload and what became of it.
-type ImportJob struct {
-	ID             int64
-	Table          string // the importable table's name (customers, …)
-	FileName       string
-	FileSize       int
-	Status         string // ImportPreviewed, ImportCommitted or ImportReverted
-	OnError        string // block or skip
-	Existing       string // skip or update
-	Counts         ImportCounts
-	Report         []byte // the validation report (JSON written by internal/xlsx)
-	HasPasswords   bool   // an initial-password sheet waits for its one download
-	CreatedBy      int64
-	CreatedByName  string
-	CreatedAt      time.Time
-	CommittedAt    *time.Time
-	RevertedAt     *time.Time
-	RevertedByName string
-	Progress       ImportProgress
-}
-
-// ImportProgress is how far a running commit has got, as its process last
-// wrote it (SetImportProgress). Its phase is also the mark that a commit
-// started: written, from a connection of its own, once the commit holds
-// the job and before it writes a row, and cleared by the commit's own
-// transaction (FinishJob) or when the commit ends with an answer for its
-// user (errors block, the file is refused). A phase left behind by a
-// commit that no longer runs is a commit that was interrupted
-// (ImportInterrupted).
-type ImportProgress struct {
-	Phase string // "" when no commit runs; ProgressCheck, ProgressWrite
-	Done  int    // rows checked
-	Total int    // rows in the file
-	At    *time.Time
-	// Running is set while a commit runs (importRunning): a commit whose
-	// process died leaves its last phase behind, not running.
-	Running bool
-}
-
-// ImportInterrupted reports whether the last commit of a job whose status
-// and progress these are was interrupted: it started (its phase is still
-// set), it runs no more, and the job is still a preview — its transaction
-// rolled back with nobody to tell (the process died, the connection
-// dropped, the database failed), so nothing was written and the job may
-// be committed again.
-func ImportInterrupted(status string, p ImportProgress) bool {
-	return status == ImportPreviewed && p.Phase != "" && !p.Running
-}
-
-// Interrupted reports whether the job's last commit was interrupted
-// (ImportInterrupted).
-func (j ImportJob) Interrupted() bool { return ImportInterrupted(j.Status, j.Progress) }
-
-// The phases of a commit: the rows are read, checked and staged, then
-// written by a few set-based statements.
-const (
-	ProgressCheck = "check"
-	ProgressWrite = "write"
-)
-
 // progressStale is how old a progress heartbeat may be before the commit
 // that wrote it is taken for dead.
 const progressStale = 20 * time.Second
@@ -117,7 +35,7 @@ type NewImportJob struct {
 	File     []byte
 	OnError  string
 	Existing string
-	Counts   ImportCounts
+	Counts   crm.ImportCounts
 	Report   []byte
 }
 
@@ -140,14 +58,14 @@ var importRunning = `(j.progress_phase <> '' AND j.progress_at > now() - interva
 // and a report may hold thousands of errors.
 var importJobListColumns = strings.Replace(importJobColumns, "j.report,", "NULL::jsonb,", 1)
 
-func scanImportJob(r pgx.CollectableRow) (ImportJob, error) {
-	var j ImportJob
-	err := r.Scan(j.fields()...)
+func scanImportJob(r pgx.CollectableRow) (crm.ImportJob, error) {
+	var j crm.ImportJob
+	err := r.Scan(importJobFields(&j)...)
 	return j, err
 }
 
 // fields are the scan targets of importJobColumns.
-func (j *ImportJob) fields() []any {
+func importJobFields(j *crm.ImportJob) []any {
 	return []any{&j.ID, &j.Table, &j.FileName, &j.FileSize, &j.Status, &j.OnError, &j.Existing,
 		&j.Counts.Total, &j.Counts.New, &j.Counts.Update, &j.Counts.Skip, &j.Counts.Error, &j.Report, &j.HasPasswords,
 		&j.CreatedBy, &j.CreatedByName, &j.CreatedAt, &j.CommittedAt, &j.RevertedAt, &j.RevertedByName,
@@ -187,15 +105,15 @@ func (db *DB) CreateImportJob(ctx context.Context, a crm.Actor, j NewImportJob) 
 
 // ImportJobByID returns a job a may view (their own; admins any);
 // ENOTFOUND otherwise.
-func (db *DB) ImportJobByID(ctx context.Context, a crm.Actor, id int64) (ImportJob, error) {
+func (db *DB) ImportJobByID(ctx context.Context, a crm.Actor, id int64) (crm.ImportJob, error) {
 	var args Args
 	cond := "j.id = " + args.Add(id) + " AND " + importJobScope(a, "j", &args)
-	var j ImportJob
+	var j crm.ImportJob
 	for range interruptReads {
 		rows, err := db.Pool.Query(ctx, `/* postgres.ImportJobByID */ SELECT `+importJobColumns+`
 			FROM import_jobs j LEFT JOIN employees e ON e.id = j.created_by WHERE `+cond, args.List...)
 		if err != nil {
-			return ImportJob{}, err
+			return crm.ImportJob{}, err
 		}
 		if j, err = pgx.CollectExactlyOneRow(rows, scanImportJob); err != nil || !j.Interrupted() {
 			return j, translate(err)
@@ -223,7 +141,7 @@ func (db *DB) ImportJobFile(ctx context.Context, a crm.Actor, id int64) ([]byte,
 
 // FindImportJobs returns the latest import jobs a may view (导入记录),
 // newest first, at most limit, without their reports.
-func (db *DB) FindImportJobs(ctx context.Context, a crm.Actor, limit int) ([]ImportJob, error) {
+func (db *DB) FindImportJobs(ctx context.Context, a crm.Actor, limit int) ([]crm.ImportJob, error) {
 	var args Args
 	cond := importJobScope(a, "j", &args)
 	rows, err := db.Pool.Query(ctx, `/* postgres.FindImportJobs */ SELECT `+importJobListColumns+`
@@ -239,7 +157,7 @@ func (db *DB) FindImportJobs(ctx context.Context, a crm.Actor, limit int) ([]Imp
 // (after a commit that errors blocked, or a new choice of options).
 // ENOTFOUND unless a may view the job, EFORBIDDEN unless a uploaded it,
 // ECONFLICT once it is committed.
-func (db *DB) SaveImportReport(ctx context.Context, a crm.Actor, id int64, onError, existing string, c ImportCounts, report []byte) error {
+func (db *DB) SaveImportReport(ctx context.Context, a crm.Actor, id int64, onError, existing string, c crm.ImportCounts, report []byte) error {
 	j, err := db.ImportJobByID(ctx, a, id)
 	if err != nil {
 		return err
@@ -997,18 +915,18 @@ const importLockClass = 4711
 // transaction however it ends (the connection dropped, the process
 // killed). Of two commits of the same job the second is refused, or finds
 // the job committed.
-func (s *ImportSession) LockJob(ctx context.Context, id int64) (ImportJob, []byte, error) {
+func (s *ImportSession) LockJob(ctx context.Context, id int64) (crm.ImportJob, []byte, error) {
 	var args Args
 	cond := "j.id = " + args.Add(id) + " AND " + importJobScope(s.actor, "j", &args)
 	rows, err := s.tx.Query(ctx, `/* postgres.ImportSession.LockJob */ SELECT `+importJobColumns+`, j.file
 		FROM import_jobs j LEFT JOIN employees e ON e.id = j.created_by WHERE `+cond, args.List...)
 	if err != nil {
-		return ImportJob{}, nil, err
+		return crm.ImportJob{}, nil, err
 	}
 	var file []byte
-	j, err := pgx.CollectExactlyOneRow(rows, func(r pgx.CollectableRow) (ImportJob, error) {
-		var j ImportJob
-		err := r.Scan(append(j.fields(), &file)...)
+	j, err := pgx.CollectExactlyOneRow(rows, func(r pgx.CollectableRow) (crm.ImportJob, error) {
+		var j crm.ImportJob
+		err := r.Scan(append(importJobFields(&j), &file)...)
 		return j, err
 	})
 	if err != nil {
@@ -1035,7 +953,7 @@ func (s *ImportSession) LockJob(ctx context.Context, id int64) (ImportJob, []byt
 // download.
 // ECONFLICT "import.already_committed" when it is no preview any more. The
 // caller has stopped writing its progress: this clears it.
-func (s *ImportSession) FinishJob(ctx context.Context, id int64, onError, existing string, c ImportCounts, report, passwords []byte) error {
+func (s *ImportSession) FinishJob(ctx context.Context, id int64, onError, existing string, c crm.ImportCounts, report, passwords []byte) error {
 	tag, err := s.tx.Exec(ctx, `/* postgres.ImportSession.FinishJob */
 		UPDATE import_jobs SET status = 'committed', on_error = $2, existing = $3, rows_total = $4, rows_new = $5,
 		       rows_update = $6, rows_skip = $7, rows_error = $8, report = $9, passwords = $10,
@@ -1061,16 +979,16 @@ func (db *DB) SetImportProgress(ctx context.Context, id int64, phase string, don
 
 // ImportJobProgress returns the status and progress of a job a may view
 // (ENOTFOUND otherwise), without its report: the progress bar polls it.
-func (db *DB) ImportJobProgress(ctx context.Context, a crm.Actor, id int64) (string, ImportProgress, error) {
+func (db *DB) ImportJobProgress(ctx context.Context, a crm.Actor, id int64) (string, crm.ImportProgress, error) {
 	var args Args
 	cond := "j.id = " + args.Add(id) + " AND " + importJobScope(a, "j", &args)
 	var status string
-	var p ImportProgress
+	var p crm.ImportProgress
 	for range interruptReads {
 		err := db.Pool.QueryRow(ctx, `/* postgres.ImportJobProgress */
 			SELECT j.status, j.progress_phase, j.progress_done, j.progress_total, j.progress_at, `+importRunning+`
 			FROM import_jobs j WHERE `+cond, args.List...).Scan(&status, &p.Phase, &p.Done, &p.Total, &p.At, &p.Running)
-		if err != nil || !ImportInterrupted(status, p) {
+		if err != nil || !crm.ImportInterrupted(status, p) {
 			return status, p, translate(err)
 		}
 	}
