@@ -1,12 +1,18 @@
 package postgres
 
-// Excel imports (数据初始化, SPEC §6). This file keeps the import jobs and
-// runs one import's transaction: the batched look-ups that validate a file
-// (names, usernames, SKUs and keys, many at a time, each within what the
-// importer may view), the staging table its rows are copied into, and the
-// set-based statements that write them with their history. internal/xlsx
-// drives it: it reads and validates the file and decides every value; this
-// file knows the SQL.
+// Excel imports (数据初始化, SPEC §6). This file runs one import's
+// transaction (ImportSession) and its batched look-ups that validate a
+// file (names, usernames, SKUs and keys, many at a time, each within what
+// the importer may view). The rest is split by concern: imports_jobs.go
+// (the job rows, the commit's lock, progress and interruption),
+// import_targets.go (the tables' SQL targets), imports_stage.go (staging
+// and the set-based writes with their history), imports_commit.go (each
+// table's own writes: the department tree, primary contacts, the
+// parents' follow-up times, orders and payments with their figures) and
+// imports_revert.go. internal/xlsx drives it: it reads and validates the
+// file and decides every value; these files know the SQL. The figures a
+// commit or revert moves are moved by the workflows' own functions
+// (figures.go).
 
 import (
 	"context"

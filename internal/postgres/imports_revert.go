@@ -89,27 +89,8 @@ func (s *ImportSession) Revert(ctx context.Context, t ImportTarget, jobID int64)
 	if _, err := s.tx.Exec(ctx, `/* postgres.ImportSession.Revert plan */ SET LOCAL enable_hashjoin = on; SET LOCAL enable_mergejoin = on`); err != nil {
 		return res, nil, err
 	}
-	for _, q := range []string{
-		`CREATE TEMP TABLE ` + revertTable + ` (id bigint PRIMARY KEY, hist bigint NOT NULL) ON COMMIT DROP`,
-		`CREATE TEMP TABLE ` + restoreTable + ` (id bigint PRIMARY KEY, hist bigint NOT NULL) ON COMMIT DROP`,
-	} {
-		if _, err := s.tx.Exec(ctx, `/* postgres.ImportSession.Revert temp */ `+q); err != nil {
-			return res, nil, err
-		}
-	}
-	// The records, locked in id order (the live ones: those deleted since
-	// are gone already).
-	for _, k := range []struct{ into, action string }{{revertTable, "create"}, {restoreTable, "update"}} {
-		if _, err := s.tx.Exec(ctx, `/* postgres.ImportSession.Revert records */
-			INSERT INTO `+k.into+` (id, hist)
-			SELECT x.id, h.id FROM history h JOIN `+tbl+` x ON x.id = h.record_id
-			WHERE h.import_job_id = $1 AND h.resource = $2 AND h.action = $3
-			ORDER BY x.id FOR UPDATE OF x`, jobID, res0, k.action); err != nil {
-			return res, nil, err
-		}
-		if _, err := s.tx.Exec(ctx, `/* postgres.ImportSession.Revert analyze */ ANALYZE `+k.into); err != nil {
-			return res, nil, err
-		}
+	if err := s.revertRecords(ctx, tbl, res0, jobID); err != nil {
+		return res, nil, err
 	}
 	blockers, err := s.revertBlockers(ctx, t, jobID, tbl, name)
 	if err != nil || len(blockers) > 0 {
@@ -122,7 +103,53 @@ func (s *ImportSession) Revert(ctx context.Context, t ImportTarget, jobID int64)
 	if err != nil {
 		return res, nil, err
 	}
-	// Put back the updated records.
+	if res.Restored, err = s.restoreUpdated(ctx, t, tbl, res0, jobID); err != nil {
+		return res, nil, err
+	}
+	// Remove the created ones.
+	if err := s.tx.QueryRow(ctx, `/* postgres.ImportSession.Revert delete `+t.Table+` */
+		WITH del AS (DELETE FROM `+tbl+` x USING `+revertTable+` r WHERE x.id = r.id RETURNING x.id),
+		     hi AS (INSERT INTO history (resource, record_id, actor_id, action, changes, imported, import_job_id)
+		            SELECT $1, del.id, $2, 'delete', '[]', true, $3 FROM del)
+		SELECT count(*) FROM del`, res0, s.actor.ID, jobID).Scan(&res.Deleted); err != nil {
+		return res, nil, translate(err)
+	}
+	return res, nil, s.revertAfter(ctx, t, jobID, parents)
+}
+
+// revertRecords fills the revert's temporary tables with the live
+// records the job created (revertTable) and updated (restoreTable), locked
+// in id order (those deleted since are gone already).
+func (s *ImportSession) revertRecords(ctx context.Context, tbl, res string, jobID int64) error {
+	for _, q := range []string{
+		`CREATE TEMP TABLE ` + revertTable + ` (id bigint PRIMARY KEY, hist bigint NOT NULL) ON COMMIT DROP`,
+		`CREATE TEMP TABLE ` + restoreTable + ` (id bigint PRIMARY KEY, hist bigint NOT NULL) ON COMMIT DROP`,
+	} {
+		if _, err := s.tx.Exec(ctx, `/* postgres.ImportSession.Revert temp */ `+q); err != nil {
+			return err
+		}
+	}
+	// The records, locked in id order (the live ones: those deleted since
+	// are gone already).
+	for _, k := range []struct{ into, action string }{{revertTable, "create"}, {restoreTable, "update"}} {
+		if _, err := s.tx.Exec(ctx, `/* postgres.ImportSession.Revert records */
+			INSERT INTO `+k.into+` (id, hist)
+			SELECT x.id, h.id FROM history h JOIN `+tbl+` x ON x.id = h.record_id
+			WHERE h.import_job_id = $1 AND h.resource = $2 AND h.action = $3
+			ORDER BY x.id FOR UPDATE OF x`, jobID, res, k.action); err != nil {
+			return err
+		}
+		if _, err := s.tx.Exec(ctx, `/* postgres.ImportSession.Revert analyze */ ANALYZE `+k.into); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// restoreUpdated puts back the values the job's updated records had, with
+// an 'import_revert' entry in their history; it returns how many.
+func (s *ImportSession) restoreUpdated(ctx context.Context, t ImportTarget, tbl, res string, jobID int64) (int, error) {
+	var n int
 	cols := restoredColumns(t)
 	var olds []string
 	for _, c := range cols {
@@ -142,19 +169,11 @@ func (s *ImportSession) Revert(ctx context.Context, t ImportTarget, jobID int64)
 			                (SELECT coalesce(jsonb_agg(jsonb_build_object('f', c->>'f', 'o', c->>'n', 'n', c->>'o')), '[]')
 			                 FROM jsonb_array_elements(h.changes) c), true, $3
 			         FROM upd u JOIN history h ON h.id = u.hist)
-			SELECT count(*) FROM upd`, res0, s.actor.ID, jobID).Scan(&res.Restored); err != nil {
-			return res, nil, translate(err)
+			SELECT count(*) FROM upd`, res, s.actor.ID, jobID).Scan(&n); err != nil {
+			return 0, translate(err)
 		}
 	}
-	// Remove the created ones.
-	if err := s.tx.QueryRow(ctx, `/* postgres.ImportSession.Revert delete `+t.Table+` */
-		WITH del AS (DELETE FROM `+tbl+` x USING `+revertTable+` r WHERE x.id = r.id RETURNING x.id),
-		     hi AS (INSERT INTO history (resource, record_id, actor_id, action, changes, imported, import_job_id)
-		            SELECT $1, del.id, $2, 'delete', '[]', true, $3 FROM del)
-		SELECT count(*) FROM del`, res0, s.actor.ID, jobID).Scan(&res.Deleted); err != nil {
-		return res, nil, translate(err)
-	}
-	return res, nil, s.revertAfter(ctx, t, jobID, parents)
+	return n, nil
 }
 
 // revertBlockers finds what holds a revert back (see Revert).
