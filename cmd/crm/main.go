@@ -555,17 +555,17 @@ func tableNames() []string {
 
 // printProgress shows a commit's progress on the terminal (stderr), when
 // there is one: one line, rewritten.
-func printProgress(l i18n.Locale) func(postgres.ImportProgress) {
+func printProgress(l i18n.Locale) func(crm.ImportProgress) {
 	if st, err := os.Stderr.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
 		return nil
 	}
-	return func(p postgres.ImportProgress) {
+	return func(p crm.ImportProgress) {
 		msg := i18n.T(l, "import.progress.check", p.Done, p.Total)
-		if p.Phase == postgres.ProgressWrite {
+		if p.Phase == crm.ProgressWrite {
 			msg = i18n.T(l, "import.progress.write", p.Total)
 		}
 		fmt.Fprintf(os.Stderr, "\r\033[K%s", msg)
-		if p.Phase == postgres.ProgressWrite {
+		if p.Phase == crm.ProgressWrite {
 			fmt.Fprintln(os.Stderr)
 		}
 	}

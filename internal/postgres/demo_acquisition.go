@@ -84,17 +84,22 @@ func seedAcquisition(ctx context.Context, tx pgx.Tx, users, depts map[string]int
 	}
 	sellers := []seller{{"rep1", "销售一部"}, {"rep2", "销售一部"}, {"rep3", "销售二部"}, {"manager1", "销售一部"}, {"manager", "销售部"}}
 
+	// The follow-ups move their parents as recording them does, once all
+	// are in (touchFollowedUp).
+	var followUps []int64
 	followUp := func(leadID, customerID, author, authorDept, parentOwner, parentDept int64, at time.Time) error {
 		var next *time.Time
 		if rnd.IntN(2) == 0 {
 			n := at.Add(time.Duration(3+rnd.IntN(10)) * 24 * time.Hour)
 			next = &n
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO follow_ups (lead_id, customer_id, method_id, content, followed_at, next_at, owner_id,
+		var id int64
+		err := tx.QueryRow(ctx, `INSERT INTO follow_ups (lead_id, customer_id, method_id, content, followed_at, next_at, owner_id,
 			department_id, created_by, customer_owner_id, customer_department_id, is_demo, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7, $9, $10, true, $5)`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7, $9, $10, true, $5) RETURNING id`,
 			nullID(leadID), nullID(customerID), pick("follow_up_method"), contents[rnd.IntN(len(contents))], at, next,
-			author, nullID(authorDept), nullID(parentOwner), nullID(parentDept))
+			author, nullID(authorDept), nullID(parentOwner), nullID(parentDept)).Scan(&id)
+		followUps = append(followUps, id)
 		return err
 	}
 
@@ -133,10 +138,6 @@ func seedAcquisition(ctx context.Context, tx pgx.Tx, users, depts map[string]int
 				if err := followUp(id, 0, owner, dept, owner, dept, created.Add(time.Duration(k+1)*48*time.Hour)); err != nil {
 					return err
 				}
-			}
-			if _, err := tx.Exec(ctx, `UPDATE leads SET last_follow_up_at = (SELECT max(followed_at) FROM follow_ups WHERE lead_id = $1),
-				next_follow_up_at = (SELECT max(next_at) FROM follow_ups WHERE lead_id = $1) WHERE id = $1`, id); err != nil {
-				return err
 			}
 		}
 	}
@@ -203,10 +204,6 @@ func seedAcquisition(ctx context.Context, tx pgx.Tx, users, depts map[string]int
 					return err
 				}
 			}
-			if _, err := tx.Exec(ctx, `UPDATE customers SET last_follow_up_at = (SELECT max(followed_at) FROM follow_ups WHERE customer_id = $1),
-				next_follow_up_at = (SELECT max(next_at) FROM follow_ups WHERE customer_id = $1) WHERE id = $1`, id); err != nil {
-				return err
-			}
 		}
 		if i%5 == 1 && owner != users["rep3"] {
 			if _, err := tx.Exec(ctx, `INSERT INTO customer_collaborators (customer_id, employee_id, added_by) VALUES ($1, $2, $3)`,
@@ -215,5 +212,5 @@ func seedAcquisition(ctx context.Context, tx pgx.Tx, users, depts map[string]int
 			}
 		}
 	}
-	return nil
+	return touchFollowedUp(ctx, tx, followUps)
 }

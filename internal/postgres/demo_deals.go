@@ -198,8 +198,7 @@ func seedDeals(ctx context.Context, tx pgx.Tx, users map[string]int64) error {
 		if st != crm.OrderApproved {
 			continue
 		}
-		if _, err := tx.Exec(ctx, `UPDATE customers SET deal_amount = deal_amount + $2, deal_count = deal_count + 1, stage = 'won'
-			WHERE id = $1`, c.id, total); err != nil {
+		if err := moveDealFigures(ctx, tx, []int64{id}, +1, figureHistory{actor: decider, action: "deal"}); err != nil {
 			return err
 		}
 		// Payments: a confirmed first instalment, sometimes a second one
@@ -226,17 +225,18 @@ func seedDeals(ctx context.Context, tx pgx.Tx, users map[string]int64) error {
 				t := paidOn.Add(48 * time.Hour)
 				confirmedAt = &t
 			}
+			var moneyID int64
 			var err error
 			if m.table == "payments" {
-				_, err = tx.Exec(ctx, `INSERT INTO payments (order_id, customer_id, amount, paid_on, method, confirmed, confirmed_by,
+				err = tx.QueryRow(ctx, `INSERT INTO payments (order_id, customer_id, amount, paid_on, method, confirmed, confirmed_by,
 					confirmed_at, owner_id, department_id, created_by, customer_owner_id, customer_department_id, is_demo, created_at)
-					VALUES ($1, $2, $3, $4, 'bank_transfer', $5, $6, $7, $8, $9, $8, $8, $10, true, $11)`,
-					id, c.id, m.amount, paidOn, m.confirmed, confirmedBy, confirmedAt, c.owner, nullID(dept), nullID(c.dept), paidOn)
+					VALUES ($1, $2, $3, $4, 'bank_transfer', $5, $6, $7, $8, $9, $8, $8, $10, true, $11) RETURNING id`,
+					id, c.id, m.amount, paidOn, m.confirmed, confirmedBy, confirmedAt, c.owner, nullID(dept), nullID(c.dept), paidOn).Scan(&moneyID)
 			} else {
-				_, err = tx.Exec(ctx, `INSERT INTO invoices (order_id, customer_id, amount, invoice_no, invoice_type, issued_on, confirmed,
+				err = tx.QueryRow(ctx, `INSERT INTO invoices (order_id, customer_id, amount, invoice_no, invoice_type, issued_on, confirmed,
 					confirmed_by, confirmed_at, owner_id, department_id, created_by, customer_owner_id, customer_department_id, is_demo, created_at)
-					VALUES ($1, $2, $3, $4, 'special', $5, $6, $7, $8, $9, $10, $9, $9, $11, true, $12)`,
-					id, c.id, m.amount, fmt.Sprintf("0440%08d", 1000+i), paidOn, m.confirmed, confirmedBy, confirmedAt, c.owner, nullID(dept), nullID(c.dept), paidOn)
+					VALUES ($1, $2, $3, $4, 'special', $5, $6, $7, $8, $9, $10, $9, $9, $11, true, $12) RETURNING id`,
+					id, c.id, m.amount, fmt.Sprintf("0440%08d", 1000+i), paidOn, m.confirmed, confirmedBy, confirmedAt, c.owner, nullID(dept), nullID(c.dept), paidOn).Scan(&moneyID)
 			}
 			if err != nil {
 				return fmt.Errorf("demo %s: %w", m.table, err)
@@ -245,10 +245,7 @@ func seedDeals(ctx context.Context, tx pgx.Tx, users map[string]int64) error {
 				continue
 			}
 			col := map[string]string{"payments": "paid_amount", "invoices": "invoiced_amount"}[m.table]
-			if _, err := tx.Exec(ctx, `UPDATE orders SET `+col+` = `+col+` + $2 WHERE id = $1`, id, m.amount); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `UPDATE customers SET `+col+` = `+col+` + $2 WHERE id = $1`, c.id, m.amount); err != nil {
+			if err := moveMoneyFigures(ctx, tx, m.table, col, []int64{moneyID}, +1); err != nil {
 				return err
 			}
 		}

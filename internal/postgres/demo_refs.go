@@ -19,27 +19,11 @@ import (
 // MaxDemoBlockers bounds the records a refusal lists; the rest are counted.
 const MaxDemoBlockers = 10
 
-// DemoBlocker is a real record that points at demo rows.
-type DemoBlocker struct {
-	Kind string // demoKinds key: customer, order, employee, import, …
-	ID   int64
-	Name string // its name or number
-	Refs []DemoRef
-}
-
-// DemoRef is one pointer of a DemoBlocker at a demo row.
-type DemoRef struct {
-	Column   string // the pointing column: owner_id, customer_id, … (actor_id: its history)
-	DemoKind string
-	DemoID   int64
-	DemoName string
-}
-
 // DemoInUseError is PurgeDemo's refusal while real records point at demo
 // rows: the first MaxDemoBlockers of them and how many there are in all. It
 // is an ECONFLICT crm error ("error.demo_in_use_records") to errors.As.
 type DemoInUseError struct {
-	Blockers []DemoBlocker
+	Blockers []crm.DemoBlocker
 	Total    int
 }
 
@@ -187,7 +171,7 @@ var demoCleared = []struct{ key, sql string }{
 // MaxDemoBlockers records (in demoRefs order, then by id) with every
 // pointer each holds, and the number of records in all. PurgeDemo calls it
 // after deleting the history of demo records, inside its transaction.
-func demoBlockers(ctx context.Context, tx pgx.Tx) ([]DemoBlocker, int, error) {
+func demoBlockers(ctx context.Context, tx pgx.Tx) ([]crm.DemoBlocker, int, error) {
 	parts := make([]string, len(demoRefs))
 	for i, r := range demoRefs {
 		parts[i] = fmt.Sprintf(`SELECT %s::text AS kind, %s AS id, '%s'::text AS col, '%s'::text AS demo_kind, t.id AS demo_id, %d AS ord
@@ -202,10 +186,10 @@ func demoBlockers(ctx context.Context, tx pgx.Tx) ([]DemoBlocker, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	var out []DemoBlocker
+	var out []crm.DemoBlocker
 	total := 0
 	for rows.Next() {
-		var b DemoBlocker
+		var b crm.DemoBlocker
 		var cols, kinds []string
 		var ids []int64
 		if err := rows.Scan(&b.Kind, &b.ID, &cols, &kinds, &ids, &total); err != nil {
@@ -213,7 +197,7 @@ func demoBlockers(ctx context.Context, tx pgx.Tx) ([]DemoBlocker, int, error) {
 			return nil, 0, err
 		}
 		for i := range cols {
-			b.Refs = append(b.Refs, DemoRef{Column: cols[i], DemoKind: kinds[i], DemoID: ids[i]})
+			b.Refs = append(b.Refs, crm.DemoRef{Column: cols[i], DemoKind: kinds[i], DemoID: ids[i]})
 		}
 		out = append(out, b)
 	}

@@ -147,13 +147,7 @@ func (db *DB) CreateFollowUp(ctx context.Context, a crm.Actor, in crm.FollowUpIn
 		if err != nil {
 			return translate(err)
 		}
-		status := ""
-		if p.res == crm.ResLead {
-			status = `, status = CASE WHEN status = 'new' THEN 'following' ELSE status END`
-		}
-		if _, err := tx.Exec(ctx, `/* postgres.CreateFollowUp parent */ UPDATE `+p.table+`
-			SET last_follow_up_at = greatest(last_follow_up_at, $2), next_follow_up_at = coalesce($3, next_follow_up_at)`+status+`
-			WHERE id = $1`, parentID, in.FollowedAt, in.NextAt); err != nil {
+		if err := touchFollowedUp(ctx, tx, []int64{id}); err != nil {
 			return err
 		}
 		return recordHistory(ctx, tx, crm.ResFollowUp, id, a.ID, "create", nil)
@@ -195,14 +189,7 @@ func (db *DB) CreateOpportunityFollowUp(ctx context.Context, a crm.Actor, opport
 		if err != nil {
 			return translate(err)
 		}
-		if _, err := tx.Exec(ctx, `/* postgres.CreateOpportunityFollowUp opportunity */
-			UPDATE opportunities SET last_follow_up_at = greatest(last_follow_up_at, $2) WHERE id = $1`,
-			opportunityID, in.FollowedAt); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `/* postgres.CreateOpportunityFollowUp customer */
-			UPDATE customers SET last_follow_up_at = greatest(last_follow_up_at, $2), next_follow_up_at = coalesce($3, next_follow_up_at)
-			WHERE id = $1`, opp.CustomerID, in.FollowedAt, in.NextAt); err != nil {
+		if err := touchFollowedUp(ctx, tx, []int64{id}); err != nil {
 			return err
 		}
 		return recordHistory(ctx, tx, crm.ResFollowUp, id, a.ID, "create", nil)

@@ -203,7 +203,7 @@ func TestImportJobsScope(t *testing.T) {
 	boss := custActor(t, f.db, mustEmp(t, f.db, "impboss", crm.RoleManagement, 0))
 	boss2 := custActor(t, f.db, mustEmp(t, f.db, "impboss2", crm.RoleManagement, 0))
 	id, err := f.db.CreateImportJob(ctx, boss, postgres.NewImportJob{Table: "customers", FileName: "x.xlsx", File: []byte("PK"),
-		OnError: "block", Existing: "skip", Counts: postgres.ImportCounts{Total: 3, New: 2, Error: 1}, Report: []byte(`{}`)})
+		OnError: "block", Existing: "skip", Counts: crm.ImportCounts{Total: 3, New: 2, Error: 1}, Report: []byte(`{}`)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +224,7 @@ func TestImportJobsScope(t *testing.T) {
 		}
 	}
 	j, _ := f.db.ImportJobByID(ctx, f.admin, id)
-	if j.CreatedByName != "测试impboss" || j.Counts.New != 2 || j.Status != postgres.ImportPreviewed || j.FileSize != 2 {
+	if j.CreatedByName != "测试impboss" || j.Counts.New != 2 || j.Status != crm.ImportPreviewed || j.FileSize != 2 {
 		t.Errorf("job %+v", j)
 	}
 	if err := f.db.SaveImportReport(ctx, f.admin, id, "skip", "skip", j.Counts, []byte(`{}`)); crm.ErrorCode(err) != crm.EFORBIDDEN {
@@ -272,31 +272,31 @@ func TestImportLockJob(t *testing.T) {
 			t.Errorf("a second commit: %v", second)
 		}
 		// The progress goes through at once and is seen as running.
-		if err := f.db.SetImportProgress(ctx, job, postgres.ProgressCheck, 10, 20); err != nil {
+		if err := f.db.SetImportProgress(ctx, job, crm.ProgressCheck, 10, 20); err != nil {
 			return err
 		}
 		status, p, err := f.db.ImportJobProgress(ctx, f.admin, job)
-		if err != nil || status != postgres.ImportPreviewed || !p.Running || p.Done != 10 || p.Total != 20 {
+		if err != nil || status != crm.ImportPreviewed || !p.Running || p.Done != 10 || p.Total != 20 {
 			t.Errorf("progress while the commit runs: %s %+v %v", status, p, err)
 		}
-		return s.FinishJob(ctx, job, "block", "skip", postgres.ImportCounts{Total: 20, New: 20}, []byte(`{}`), nil)
+		return s.FinishJob(ctx, job, "block", "skip", crm.ImportCounts{Total: 20, New: 20}, []byte(`{}`), nil)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	status, p, err := f.db.ImportJobProgress(ctx, f.admin, job)
-	if err != nil || status != postgres.ImportCommitted || p.Running || p.Phase != "" {
+	if err != nil || status != crm.ImportCommitted || p.Running || p.Phase != "" {
 		t.Errorf("after the commit: %s %+v %v", status, p, err)
 	}
 	// The progress of a commit that no longer holds the job is not running.
-	if err := f.db.SetImportProgress(ctx, job, postgres.ProgressWrite, 20, 20); err != nil {
+	if err := f.db.SetImportProgress(ctx, job, crm.ProgressWrite, 20, 20); err != nil {
 		t.Fatal(err)
 	}
 	if _, p, _ := f.db.ImportJobProgress(ctx, f.admin, job); p.Running {
 		t.Error("a stale progress shows as running")
 	}
 	err = f.db.RunImport(ctx, f.admin, true, func(s *postgres.ImportSession) error {
-		return s.FinishJob(ctx, job, "block", "skip", postgres.ImportCounts{}, []byte(`{}`), nil)
+		return s.FinishJob(ctx, job, "block", "skip", crm.ImportCounts{}, []byte(`{}`), nil)
 	})
 	if crm.ErrorCode(err) != crm.ECONFLICT {
 		t.Errorf("committing twice: %v", err)

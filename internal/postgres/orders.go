@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"strconv"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -454,7 +453,7 @@ func (db *DB) decideOrder(ctx context.Context, a crm.Actor, id int64, status crm
 		action := "reject"
 		if status == crm.OrderApproved {
 			action = "approve"
-			if err := addDeal(ctx, tx, a, o, total); err != nil {
+			if err := addDeal(ctx, tx, a, o); err != nil {
 				return err
 			}
 			if err := winOpportunities(ctx, tx, a.ID, []int64{id}); err != nil {
@@ -502,23 +501,6 @@ func winOpportunities(ctx context.Context, tx pgx.Tx, actor int64, orderIDs []in
 // addDeal moves an approved order's customer: 成交金额 += total, 成交次数
 // += 1, stage 已成交客户; the customer's history records it ("deal"). The
 // caller holds the customer's row lock.
-func addDeal(ctx context.Context, tx pgx.Tx, a crm.Actor, o crm.Order, total decimal.Decimal) error {
-	var oldAmount, newAmount decimal.Decimal
-	var oldCount, newCount int
-	var oldStage, newStage string
-	err := tx.QueryRow(ctx, `/* postgres.addDeal */
-		UPDATE customers c SET deal_amount = c.deal_amount + $2, deal_count = c.deal_count + 1, stage = 'won'
-		FROM (SELECT id, deal_amount, deal_count, stage FROM customers WHERE id = $1) old
-		WHERE c.id = old.id
-		RETURNING old.deal_amount, c.deal_amount, old.deal_count, c.deal_count, old.stage, c.stage`,
-		o.CustomerID, total).Scan(&oldAmount, &newAmount, &oldCount, &newCount, &oldStage, &newStage)
-	if err != nil {
-		return translate(err)
-	}
-	// The entry names no order: marketing views customers and their
-	// history, but no order (SPEC §3 rule 2).
-	return recordHistory(ctx, tx, crm.ResCustomer, o.CustomerID, a.ID, "deal", crm.Diff(
-		[3]string{"deal_amount", oldAmount.StringFixed(2), newAmount.StringFixed(2)},
-		[3]string{"deal_count", strconv.Itoa(oldCount), strconv.Itoa(newCount)},
-		[3]string{"stage", oldStage, newStage}))
+func addDeal(ctx context.Context, tx pgx.Tx, a crm.Actor, o crm.Order) error {
+	return moveDealFigures(ctx, tx, []int64{o.ID}, +1, figureHistory{actor: a.ID, action: "deal"})
 }

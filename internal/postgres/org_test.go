@@ -362,7 +362,7 @@ func TestDemoPurgeNamesBlockers(t *testing.T) {
 	if msg := err.Error(); !strings.Contains(msg, `"正式客户甲"`) || !strings.Contains(msg, "owner_id → employee") { // crm demo purge prints it
 		t.Fatalf("message %q", msg)
 	}
-	byKind := map[string]postgres.DemoBlocker{}
+	byKind := map[string]crm.DemoBlocker{}
 	for _, b := range inUse.Blockers {
 		byKind[b.Kind] = b
 	}
@@ -370,7 +370,7 @@ func TestDemoPurgeNamesBlockers(t *testing.T) {
 	if c.ID != cust || c.Name != "正式客户甲" {
 		t.Fatalf("customer blocker %+v", c)
 	}
-	refs := map[string]postgres.DemoRef{}
+	refs := map[string]crm.DemoRef{}
 	for _, r := range c.Refs {
 		refs[r.Column] = r
 	}

@@ -286,12 +286,7 @@ func confirmMoney(ctx context.Context, tx pgx.Tx, a crm.Actor, k moneyKind, id, 
 	if done.Add(amount).GreaterThan(o.Total) {
 		return amount, crm.Errorf(crm.ECONFLICT, k.exceeds, crm.FormatMoney(o.Total.Sub(done)))
 	}
-	if _, err := tx.Exec(ctx, `/* postgres.confirmMoney order */ UPDATE orders SET `+k.figure+` = `+k.figure+` + $2 WHERE id = $1`,
-		orderID, amount); err != nil {
-		return amount, err
-	}
-	if _, err := tx.Exec(ctx, `/* postgres.confirmMoney customer */ UPDATE customers SET `+k.figure+` = `+k.figure+` + $2 WHERE id = $1`,
-		o.CustomerID, amount); err != nil {
+	if err := moveMoneyFigures(ctx, tx, k.table, k.figure, []int64{id}, +1); err != nil {
 		return amount, err
 	}
 	return amount, recordHistory(ctx, tx, k.res, id, a.ID, "confirm",

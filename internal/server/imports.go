@@ -278,16 +278,16 @@ func (h *importHandlers) busy(w http.ResponseWriter, r *http.Request) {
 
 // jobByPath loads the job of the URL that the actor may view (404
 // otherwise).
-func (h *importHandlers) jobByPath(w http.ResponseWriter, r *http.Request) (postgres.ImportJob, bool) {
+func (h *importHandlers) jobByPath(w http.ResponseWriter, r *http.Request) (crm.ImportJob, bool) {
 	id, err := pathID(r)
 	if err == nil {
-		var j postgres.ImportJob
+		var j crm.ImportJob
 		if j, err = h.s.db.ImportJobByID(r.Context(), webctx.Actor(r.Context()), id); err == nil {
 			return j, true
 		}
 	}
 	h.s.fail(w, r, err)
-	return postgres.ImportJob{}, false
+	return crm.ImportJob{}, false
 }
 
 // pageErrors is how many errors the job page lists: every one the report
@@ -310,7 +310,7 @@ func (h *importHandlers) handleImportJob(w http.ResponseWriter, r *http.Request)
 
 // renderJob renders a job's page, with the reasons a revert was refused
 // (blockers) when there are some.
-func (h *importHandlers) renderJob(w http.ResponseWriter, r *http.Request, status int, j postgres.ImportJob, blockers []postgres.ImportBlocker) {
+func (h *importHandlers) renderJob(w http.ResponseWriter, r *http.Request, status int, j crm.ImportJob, blockers []postgres.ImportBlocker) {
 	ctx := r.Context()
 	a := webctx.Actor(ctx)
 	l := webctx.Locale(ctx)
@@ -322,11 +322,11 @@ func (h *importHandlers) renderJob(w http.ResponseWriter, r *http.Request, statu
 	}
 	p := views.ImportJobProps{Job: j, TableLabel: i18n.T(l, t.Label), Counts: rep.Counts, Examples: rep.Examples,
 		OnError: rep.Options.OnError, Existing: rep.Options.Existing, Blocked: rep.Blocked,
-		Committed: j.Status == postgres.ImportCommitted, Reverted: j.Status == postgres.ImportReverted, MoreErrors: rep.MoreErrors,
+		Committed: j.Status == crm.ImportCommitted, Reverted: j.Status == crm.ImportReverted, MoreErrors: rep.MoreErrors,
 		Interrupted:  j.Interrupted(),
-		CanCommit:    j.Status == postgres.ImportPreviewed && j.CreatedBy == a.ID && t.AllowedTo(a),
+		CanCommit:    j.Status == crm.ImportPreviewed && j.CreatedBy == a.ID && t.AllowedTo(a),
 		CanPasswords: j.HasPasswords && j.CreatedBy == a.ID, Passwords: rep.Passwords, NoUpdate: t.NoUpdate,
-		CanRevert: j.Status == postgres.ImportCommitted && t.Target.Revertible() && xlsx.CanRevert(a, j, t),
+		CanRevert: j.Status == crm.ImportCommitted && t.Target.Revertible() && xlsx.CanRevert(a, j, t),
 		Progress:  importProgress(j.ID, j.Status, j.Progress)}
 	if p.OnError == "" {
 		p.OnError, p.Existing = j.OnError, j.Existing
@@ -361,9 +361,9 @@ func (h *importHandlers) renderJob(w http.ResponseWriter, r *http.Request, statu
 }
 
 // importProgress is the progress bar of a job.
-func importProgress(id int64, status string, pr postgres.ImportProgress) views.ImportProgressProps {
+func importProgress(id int64, status string, pr crm.ImportProgress) views.ImportProgressProps {
 	return views.ImportProgressProps{JobID: id, Running: pr.Running, Phase: pr.Phase, Done: pr.Done, Total: pr.Total,
-		Finished: !pr.Running && status != postgres.ImportPreviewed}
+		Finished: !pr.Running && status != crm.ImportPreviewed}
 }
 
 // handleImportProgress answers the progress bar's poll (htmx, every

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"crm/internal/crm"
-	"crm/internal/postgres"
 	"crm/internal/server"
 	"crm/internal/testdb"
 )
@@ -90,7 +89,7 @@ func TestImportInterruptedCommitPage(t *testing.T) {
 		t.Fatal("a fresh preview says its commit was interrupted")
 	}
 	// What a crashed commit leaves: its progress, and no lock.
-	if err := a.DB.SetImportProgress(context.Background(), id, postgres.ProgressCheck, 2, 3); err != nil {
+	if err := a.DB.SetImportProgress(context.Background(), id, crm.ProgressCheck, 2, 3); err != nil {
 		t.Fatal(err)
 	}
 	p = c.get(jobURL(id)).wantStatus(http.StatusOK)
@@ -165,7 +164,7 @@ func TestImportCommitClientGone(t *testing.T) {
 			Scan(&phase, &checked); err != nil {
 			t.Fatal(err)
 		}
-		running = phase == postgres.ProgressCheck && checked < rows
+		running = phase == crm.ProgressCheck && checked < rows
 	}
 	if !running {
 		t.Fatal("the commit never ran")

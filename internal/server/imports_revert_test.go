@@ -171,7 +171,7 @@ func TestImportProgressFragment(t *testing.T) {
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(4711, $1::int)`, id); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.DB.SetImportProgress(ctx, id, postgres.ProgressCheck, 3000, 10000); err != nil {
+	if err := a.DB.SetImportProgress(ctx, id, crm.ProgressCheck, 3000, 10000); err != nil {
 		t.Fatal(err)
 	}
 	p = c.get(jobURL(id) + "/progress").wantStatus(http.StatusOK)

@@ -71,8 +71,8 @@ func BenchmarkImport100k(b *testing.B) {
 		resetHWM()
 		stopSampling := sampleHeap(&heapPeak)
 		var wrote atomic.Int64
-		im.Progress = func(p postgres.ImportProgress) {
-			if p.Phase == postgres.ProgressWrite {
+		im.Progress = func(p crm.ImportProgress) {
+			if p.Phase == crm.ProgressWrite {
 				wrote.CompareAndSwap(0, time.Now().UnixNano())
 			}
 		}

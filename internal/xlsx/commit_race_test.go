@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"crm/internal/crm"
-	"crm/internal/postgres"
 	"crm/internal/xlsx"
 )
 
@@ -63,7 +62,7 @@ func TestImportCommitRace(t *testing.T) {
 		t.Fatalf("%d customers, want %d", n, rows)
 	}
 	job, err := o.db.ImportJobByID(ctx, o.admin, id)
-	if err != nil || job.Status != postgres.ImportCommitted || job.Interrupted() || job.Counts.New != rows {
+	if err != nil || job.Status != crm.ImportCommitted || job.Interrupted() || job.Counts.New != rows {
 		t.Fatalf("job %v %s %+v", err, job.Status, job.Counts)
 	}
 }
@@ -86,7 +85,7 @@ func TestImportCommitAnsweredNotInterrupted(t *testing.T) {
 		t.Fatalf("commit %v %+v", err, rep)
 	}
 	job, err := o.db.ImportJobByID(ctx, o.admin, id)
-	if err != nil || job.Status != postgres.ImportPreviewed || job.Interrupted() || job.Progress.Phase != "" {
+	if err != nil || job.Status != crm.ImportPreviewed || job.Interrupted() || job.Progress.Phase != "" {
 		t.Fatalf("job %v %s %+v", err, job.Status, job.Progress)
 	}
 	if n := count(t, o.db, `SELECT count(*) FROM customers`); n != 0 {

@@ -140,7 +140,7 @@ func TestImportBlockOrSkipTenThousand(t *testing.T) {
 		t.Fatalf("history: %d", c)
 	}
 	j, err := o.db.ImportJobByID(ctx, o.boss, id)
-	if err != nil || j.Status != postgres.ImportCommitted || j.Counts.New != n-1 || j.Counts.Error != 1 {
+	if err != nil || j.Status != crm.ImportCommitted || j.Counts.New != n-1 || j.Counts.Error != 1 {
 		t.Fatalf("job %+v %v", j, err)
 	}
 }

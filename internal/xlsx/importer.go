@@ -18,7 +18,7 @@ type Importer struct {
 	Limits Limits
 	// Progress, when set, hears a commit's progress as it is written to
 	// the database (the command line prints it).
-	Progress func(p postgres.ImportProgress)
+	Progress func(p crm.ImportProgress)
 }
 
 // options normalises the importer's choices for t: a table whose records
@@ -100,12 +100,12 @@ func (im *Importer) Preview(ctx context.Context, a crm.Actor, t *Table, fileName
 // commit of it runs). Its progress is written to the job as it goes
 // (progress), from a connection of its own, so that every instance can
 // show it while the transaction is open; its first write marks the job as
-// being committed (postgres.ImportProgress). When the commit fails — an
+// being committed (crm.ImportProgress). When the commit fails — an
 // error, ctx cancelled, the connection dropped, the process killed — the
 // transaction rolls back and the database is as it was; unless the
 // failure is one its user is told the reason of (answered), the mark
 // stays and the job shows the commit as interrupted
-// (postgres.ImportInterrupted) until it is committed again.
+// (crm.ImportInterrupted) until it is committed again.
 func (im *Importer) Commit(ctx context.Context, a crm.Actor, jobID int64, opts Options) (*Report, error) {
 	release, err := acquire()
 	if err != nil {
@@ -123,7 +123,7 @@ func (im *Importer) Commit(ctx context.Context, a crm.Actor, jobID int64, opts O
 		switch {
 		case job.CreatedBy != a.ID || t == nil || !t.AllowedTo(a):
 			return crm.ErrForbidden
-		case job.Status != postgres.ImportPreviewed:
+		case job.Status != crm.ImportPreviewed:
 			return crm.Errorf(crm.ECONFLICT, "import.already_committed")
 		}
 		opts = t.options(opts)
@@ -142,7 +142,7 @@ func (im *Importer) Commit(ctx context.Context, a crm.Actor, jobID int64, opts O
 			rep.Blocked = true
 			return errBlocked
 		}
-		pr.phase(postgres.ProgressWrite)
+		pr.phase(crm.ProgressWrite)
 		applied, err := s.Apply(ctx, t.Target, jobID)
 		if err != nil {
 			return err
@@ -215,7 +215,7 @@ func (im *Importer) Revert(ctx context.Context, a crm.Actor, jobID int64) (postg
 			return crm.ErrNotFound
 		case !CanRevert(a, job, t):
 			return crm.ErrForbidden
-		case job.Status != postgres.ImportCommitted:
+		case job.Status != crm.ImportCommitted:
 			return crm.Errorf(crm.ECONFLICT, "import.not_committed")
 		case !t.Target.Revertible():
 			return crm.Errorf(crm.ECONFLICT, "import.revert_unsupported")
@@ -240,7 +240,7 @@ var errRevertBlocked = errors.New("xlsx: the revert is held back")
 
 // CanRevert reports whether a may revert job (an import into t): its
 // importer, while they may import into t, and admins.
-func CanRevert(a crm.Actor, job postgres.ImportJob, t *Table) bool {
+func CanRevert(a crm.Actor, job crm.ImportJob, t *Table) bool {
 	return a.Role == crm.RoleAdmin || (job.CreatedBy == a.ID && t.AllowedTo(a))
 }
 

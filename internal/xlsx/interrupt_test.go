@@ -56,7 +56,7 @@ func afterInterrupt(t *testing.T, db *postgres.DB, o *org, id int64, before map[
 	ctx := context.Background()
 	sameState(t, before, state(t, db, interruptTables...))
 	var status string
-	var p postgres.ImportProgress
+	var p crm.ImportProgress
 	// The server may take a moment to notice a killed client.
 	for i := 0; i < 100; i++ {
 		var err error
@@ -68,17 +68,17 @@ func afterInterrupt(t *testing.T, db *postgres.DB, o *org, id int64, before map[
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if status != postgres.ImportPreviewed {
+	if status != crm.ImportPreviewed {
 		t.Fatalf("job %s after the interruption", status)
 	}
-	if job, err := db.ImportJobByID(ctx, o.admin, id); err != nil || !job.Interrupted() || !postgres.ImportInterrupted(status, p) {
+	if job, err := db.ImportJobByID(ctx, o.admin, id); err != nil || !job.Interrupted() || !crm.ImportInterrupted(status, p) {
 		t.Fatalf("the job does not show its commit interrupted: %v %+v", err, p)
 	}
 	rep, err := commitOnceFree(ctx, importer(db), o.admin, id)
 	if err != nil || rep.Counts.New != interruptRows {
 		t.Fatalf("commit after the interruption: %v", err)
 	}
-	if job, err := db.ImportJobByID(ctx, o.admin, id); err != nil || job.Interrupted() || job.Status != postgres.ImportCommitted {
+	if job, err := db.ImportJobByID(ctx, o.admin, id); err != nil || job.Interrupted() || job.Status != crm.ImportCommitted {
 		t.Fatalf("after the commit: %v %s %+v", err, job.Status, job.Progress)
 	}
 	if n := count(t, db, `SELECT customer_count FROM campaigns`); n != interruptRows {
@@ -94,13 +94,13 @@ func TestImportInterruptCancel(t *testing.T) {
 	o := newOrg(t)
 	id := interruptSetup(t, o.db, o)
 	before := state(t, o.db, interruptTables...)
-	for _, phase := range []string{postgres.ProgressCheck, postgres.ProgressWrite} {
+	for _, phase := range []string{crm.ProgressCheck, crm.ProgressWrite} {
 		ctx, cancel := context.WithCancel(context.Background())
-		var seen postgres.ImportProgress
+		var seen crm.ImportProgress
 		var once sync.Once
 		im := importer(o.db)
-		im.Progress = func(p postgres.ImportProgress) {
-			if p.Phase != phase || (phase == postgres.ProgressCheck && (p.Done == 0 || p.Done == p.Total)) {
+		im.Progress = func(p crm.ImportProgress) {
+			if p.Phase != phase || (phase == crm.ProgressCheck && (p.Done == 0 || p.Done == p.Total)) {
 				return
 			}
 			once.Do(func() {
@@ -177,7 +177,7 @@ func killCommit(t *testing.T, db *postgres.DB, id int64, rows int, kill func(pid
 		if err != nil {
 			t.Fatal(err)
 		}
-		if pid != 0 && ph == postgres.ProgressCheck && done >= rows && done < interruptRows {
+		if pid != 0 && ph == crm.ProgressCheck && done >= rows && done < interruptRows {
 			kill(pid)
 			return
 		}

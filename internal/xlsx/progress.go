@@ -2,11 +2,10 @@ package xlsx
 
 import (
 	"context"
+	"crm/internal/crm"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"crm/internal/postgres"
 )
 
 // progressEvery is how often a running commit writes its progress (and,
@@ -39,7 +38,7 @@ type progress struct {
 // file has total rows.
 func (im *Importer) startProgress(job int64, total int) *progress {
 	p := &progress{im: im, job: job, total: total, quit: make(chan struct{}), poke: make(chan struct{}, 1)}
-	p.ph.Store(postgres.ProgressCheck)
+	p.ph.Store(crm.ProgressCheck)
 	p.write()
 	p.wg.Go(func() {
 		t := time.NewTicker(progressEvery)
@@ -79,7 +78,7 @@ func (p *progress) phase(ph string) {
 func (p *progress) write() {
 	p.last.Store(time.Now().UnixNano())
 	ph, done := p.ph.Load().(string), int(p.done.Load())
-	if ph == postgres.ProgressWrite {
+	if ph == crm.ProgressWrite {
 		done = p.total
 	}
 	// Not the commit's context: a cancelled request still says where it
@@ -89,7 +88,7 @@ func (p *progress) write() {
 	_ = p.im.DB.SetImportProgress(ctx, p.job, ph, done, p.total)
 	if p.im.Progress != nil {
 		now := time.Now()
-		p.im.Progress(postgres.ImportProgress{Phase: ph, Done: done, Total: p.total, At: &now, Running: true})
+		p.im.Progress(crm.ImportProgress{Phase: ph, Done: done, Total: p.total, At: &now, Running: true})
 	}
 }
 

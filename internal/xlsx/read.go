@@ -673,142 +673,187 @@ func scanSheet(zr *zip.Reader, name string, l Limits, sst sharedStrings, emit fu
 	}
 	defer rc.Close()
 	x := newScanner(rc, l.UnzipSize)
-	var ref, typ, val string
-	var inData, inRow, inCell, hasF, hasV, inV bool
-	row, col, declared, told, nbad := 0, -1, 0, 0, 0
-	var cur scanRow
+	s := &scanState{l: l, sst: sst, emit: emit, col: -1}
 	for {
 		tok, err := x.next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			if !inData {
-				return nil, row, fileErr("import.file.corrupt")
-			}
-			if !inRow {
-				row++
-			}
-			return nil, row, fileErr("import.file.unreadable_row", row)
+			err = s.readErr()
+			return nil, s.row, err
 		}
 		switch el := tok.(type) {
 		case xml.StartElement:
-			switch el.Name.Local {
-			case "dimension":
-				// A range declares the rows; a single cell (A1) is what
-				// writers put on an empty sheet, or when they do not know.
-				if r := attr(el, "ref"); strings.Contains(r, ":") {
-					if _, n, err := excelize.CellNameToCoordinates(r[strings.LastIndex(r, ":")+1:]); err == nil {
-						declared = n
-					}
-				}
-			case "sheetData":
-				inData = true
-			case "row":
-				if !inData {
-					break
-				}
-				n := row + 1
-				if r := attr(el, "r"); r != "" {
-					// Rows come in order, each once.
-					k, err := strconv.Atoi(r)
-					if err != nil || k <= row {
-						return nil, row, fileErr("import.file.unreadable_row", row+1)
-					}
-					n = k
-				}
-				if n > excelize.TotalRows {
-					return nil, row, fileErr("import.file.too_many_rows", l.MaxRows)
-				}
-				row, col, inRow = n, -1, true
-				cur = scanRow{row: n}
-			case "c":
-				if !inRow {
-					break
-				}
-				inCell, hasF, hasV, typ, val = true, false, false, attr(el, "t"), ""
-				if ref = attr(el, "r"); ref != "" {
-					c, _, err := excelize.CellNameToCoordinates(ref)
-					if err != nil {
-						return nil, row, fileErr("import.file.unreadable_row", row)
-					}
-					col = c - 1
-				} else {
-					col++
-					ref = cellRef(col, row)
-				}
-			case "f":
-				hasF = inCell
-			case "v":
-				hasV, inV = inCell, inCell
-			case "mergeCell":
-				if r := attr(el, "ref"); r != "" {
-					merged = append(merged, r)
-				}
-			}
+			err = s.start(el)
 		case xml.CharData:
-			if inV && len(val) < 64 {
-				val += string(el)
+			if s.inV && len(s.val) < 64 {
+				s.val += string(el)
 			}
 		case xml.EndElement:
-			switch el.Name.Local {
-			case "sheetData":
-				inData = false
-			case "row":
-				if !inRow {
-					break
-				}
-				inRow = false
-				if cur.bad != nil || cur.numbers != nil || row-told >= scanEvery {
-					if !emit(cur) {
-						return nil, row, errScanStopped
-					}
-					told = row
-				}
-			case "v":
-				inV = false
-			case "c":
-				if !inCell {
-					break
-				}
-				inCell = false
-				var bad badCell
-				switch {
-				case typ == "e":
-					bad = badCell{key: "import.err.formula_error", value: val}
-				case hasF && (!hasV || (val == "" && typ != "str" && typ != "inlineStr")):
-					bad = badCell{key: "import.err.formula_no_value"}
-				case !hasV:
-				case typ == "" || typ == "n":
-					if col < maxTypedColumns {
-						cur.numbers = append(cur.numbers, col)
-					}
-				case typ == "s":
-					i, err := strconv.Atoi(strings.TrimSpace(val))
-					if err != nil || i < 0 || i >= sst.count || (sst.bad >= 0 && i >= sst.bad) {
-						return nil, row, fileErr("import.file.unreadable_text", row, ref)
-					}
-				}
-				if bad.key != "" {
-					if cur.bad == nil {
-						cur.bad = map[int]badCell{}
-					}
-					cur.bad[col] = bad
-					if nbad++; nbad > maxBadCells {
-						return nil, row, fileErr("import.file.formulas")
-					}
-				}
-			}
+			err = s.end(el)
+		}
+		if err != nil {
+			return nil, s.row, err
 		}
 	}
 	switch {
 	case sst.bad >= 0:
 		// No cell uses it, but excelize reads the whole table.
-		return nil, row, fileErr("import.file.bad_strings")
-	case declared > row:
-		return nil, row, fileErr("import.file.rows_missing", declared, row)
+		return nil, s.row, fileErr("import.file.bad_strings")
+	case s.declared > s.row:
+		return nil, s.row, fileErr("import.file.rows_missing", s.declared, s.row)
 	}
-	return merged, row, nil
+	return s.merged, s.row, nil
+}
+
+// scanState is where scanSheet is in the sheet's XML.
+type scanState struct {
+	l      Limits
+	sst    sharedStrings
+	emit   func(scanRow) bool
+	merged []string
+
+	ref, typ, val                          string
+	inData, inRow, inCell, hasF, hasV, inV bool
+	row, col, declared, told, nbad         int
+	cur                                    scanRow
+}
+
+// readErr is the error of a decoder error: the file is corrupt outside
+// the rows, else the row being read (or the one after the last good row)
+// is unreadable.
+func (s *scanState) readErr() error {
+	if !s.inData {
+		return fileErr("import.file.corrupt")
+	}
+	if !s.inRow {
+		s.row++
+	}
+	return fileErr("import.file.unreadable_row", s.row)
+}
+
+func (s *scanState) start(el xml.StartElement) error {
+	switch el.Name.Local {
+	case "dimension":
+		// A range declares the rows; a single cell (A1) is what
+		// writers put on an empty sheet, or when they do not know.
+		if r := attr(el, "ref"); strings.Contains(r, ":") {
+			if _, n, err := excelize.CellNameToCoordinates(r[strings.LastIndex(r, ":")+1:]); err == nil {
+				s.declared = n
+			}
+		}
+	case "sheetData":
+		s.inData = true
+	case "row":
+		if s.inData {
+			return s.startRow(el)
+		}
+	case "c":
+		if s.inRow {
+			return s.startCell(el)
+		}
+	case "f":
+		s.hasF = s.inCell
+	case "v":
+		s.hasV, s.inV = s.inCell, s.inCell
+	case "mergeCell":
+		if r := attr(el, "ref"); r != "" {
+			s.merged = append(s.merged, r)
+		}
+	}
+	return nil
+}
+
+func (s *scanState) startRow(el xml.StartElement) error {
+	n := s.row + 1
+	if r := attr(el, "r"); r != "" {
+		// Rows come in order, each once.
+		k, err := strconv.Atoi(r)
+		if err != nil || k <= s.row {
+			return fileErr("import.file.unreadable_row", s.row+1)
+		}
+		n = k
+	}
+	if n > excelize.TotalRows {
+		return fileErr("import.file.too_many_rows", s.l.MaxRows)
+	}
+	s.row, s.col, s.inRow = n, -1, true
+	s.cur = scanRow{row: n}
+	return nil
+}
+
+func (s *scanState) startCell(el xml.StartElement) error {
+	s.inCell, s.hasF, s.hasV, s.typ, s.val = true, false, false, attr(el, "t"), ""
+	if s.ref = attr(el, "r"); s.ref != "" {
+		c, _, err := excelize.CellNameToCoordinates(s.ref)
+		if err != nil {
+			return fileErr("import.file.unreadable_row", s.row)
+		}
+		s.col = c - 1
+	} else {
+		s.col++
+		s.ref = cellRef(s.col, s.row)
+	}
+	return nil
+}
+
+func (s *scanState) end(el xml.EndElement) error {
+	switch el.Name.Local {
+	case "sheetData":
+		s.inData = false
+	case "row":
+		if !s.inRow {
+			break
+		}
+		s.inRow = false
+		if s.cur.bad != nil || s.cur.numbers != nil || s.row-s.told >= scanEvery {
+			if !s.emit(s.cur) {
+				return errScanStopped
+			}
+			s.told = s.row
+		}
+	case "v":
+		s.inV = false
+	case "c":
+		if s.inCell {
+			return s.endCell()
+		}
+	}
+	return nil
+}
+
+// endCell notes what the cell just read holds that the iterator does not
+// tell (see scanSheet).
+func (s *scanState) endCell() error {
+	s.inCell = false
+	var bad badCell
+	switch {
+	case s.typ == "e":
+		bad = badCell{key: "import.err.formula_error", value: s.val}
+	case s.hasF && (!s.hasV || (s.val == "" && s.typ != "str" && s.typ != "inlineStr")):
+		bad = badCell{key: "import.err.formula_no_value"}
+	case !s.hasV:
+	case s.typ == "" || s.typ == "n":
+		if s.col < maxTypedColumns {
+			s.cur.numbers = append(s.cur.numbers, s.col)
+		}
+	case s.typ == "s":
+		i, err := strconv.Atoi(strings.TrimSpace(s.val))
+		if err != nil || i < 0 || i >= s.sst.count || (s.sst.bad >= 0 && i >= s.sst.bad) {
+			return fileErr("import.file.unreadable_text", s.row, s.ref)
+		}
+	}
+	if bad.key != "" {
+		if s.cur.bad == nil {
+			s.cur.bad = map[int]badCell{}
+		}
+		s.cur.bad[s.col] = bad
+		if s.nbad++; s.nbad > maxBadCells {
+			return fileErr("import.file.formulas")
+		}
+	}
+	return nil
 }
 
 // sheetScan runs scanSheet beside the reading, in a goroutine of its own:

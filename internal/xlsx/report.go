@@ -64,11 +64,11 @@ type PreviewRow struct {
 // Report is the outcome of validating (and perhaps committing) a file:
 // the counts, the errors, the first rows.
 type Report struct {
-	Table    string                `json:"table"`
-	Options  Options               `json:"options"`
-	Counts   postgres.ImportCounts `json:"counts"`
-	Examples int                   `json:"examples,omitempty"` // example rows recognised and left out
-	Errors   []RowError            `json:"errors"`
+	Table    string           `json:"table"`
+	Options  Options          `json:"options"`
+	Counts   crm.ImportCounts `json:"counts"`
+	Examples int              `json:"examples,omitempty"` // example rows recognised and left out
+	Errors   []RowError       `json:"errors"`
 	// MoreErrors counts the errors beyond MaxErrors that were not kept.
 	MoreErrors int `json:"more_errors,omitempty"`
 	// Warnings are what the user should check but that blocks nothing (a

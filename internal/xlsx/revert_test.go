@@ -93,7 +93,7 @@ func TestImportRevertCustomers(t *testing.T) {
 		t.Fatalf("history of the restored customer: %+v %v", hist, err)
 	}
 	j, err := o.db.ImportJobByID(ctx, o.boss, id)
-	if err != nil || j.Status != postgres.ImportReverted || j.RevertedByName != "测试boss" || j.RevertedAt == nil {
+	if err != nil || j.Status != crm.ImportReverted || j.RevertedByName != "测试boss" || j.RevertedAt == nil {
 		t.Fatalf("job %+v %v", j, err)
 	}
 	if _, _, err := importer(o.db).Revert(ctx, o.boss, id); crm.ErrorCode(err) != crm.ECONFLICT {

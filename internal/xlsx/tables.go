@@ -70,11 +70,12 @@ type Table struct {
 	Resource crm.Resource
 	Columns  []Column
 	Note     string // catalog key: how rows match existing records, what the owner becomes
-	// Target says how rows are staged and written; its Keys match
-	// existing records (none: every row is new).
+	// Target says how rows are staged and written
+	// (postgres.ImportTargetOf the table's name); its Keys match existing
+	// records (none: every row is new).
 	Target postgres.ImportTarget
 	// Dup lists the staged columns that make two rows of the file the same
-	// row (default Target.Keys).
+	// row (Target.Dup, default Target.Keys).
 	Dup []string
 	// build decides the staged values from the row's checked cells:
 	// ownership (SPEC §2), parents' copies, cross-field rules.
@@ -147,6 +148,10 @@ func init() {
 	Tables = []*Table{departmentsTable, employeesTable, productsTable, campaignsTable, leadsTable,
 		customersTable, contactsTable, followUpsTable, opportunitiesTable, ordersTable, paymentsTable}
 	for _, t := range Tables {
+		var ok bool
+		if t.Target, ok = postgres.ImportTargetOf(t.Name); !ok {
+			panic("xlsx: no import target for " + t.Name)
+		}
 		t.index = map[string]int{}
 		for i, c := range t.Columns {
 			t.index[c.Field] = i
@@ -155,67 +160,16 @@ func init() {
 		for i, c := range t.Target.Columns {
 			t.outIdx[c.Name] = i
 		}
-		if t.Dup == nil {
+		if t.Dup = t.Target.Dup; t.Dup == nil {
 			t.Dup = t.Target.Keys
 		}
 	}
-}
-
-// Staged column helpers: the SQL type, whether inserts and updates write
-// it, and how its history reads.
-func stageText(name, history string) postgres.ImportColumn {
-	return postgres.ImportColumn{Name: name, Type: "text", Insert: true, Update: true, History: history}
-}
-
-func stageOption(name, history string) postgres.ImportColumn {
-	return postgres.ImportColumn{Name: name, Type: "bigint", Insert: true, Update: true, History: history,
-		Display: "(SELECT o.name FROM options o WHERE o.id = %s)"}
-}
-
-func stageMoney(name, history string) postgres.ImportColumn {
-	return postgres.ImportColumn{Name: name, Type: "numeric", Insert: true, Update: true, History: history}
-}
-
-func stageDate(name, history string) postgres.ImportColumn {
-	return postgres.ImportColumn{Name: name, Type: "date", Insert: true, Update: true, History: history,
-		Display: "to_char(%s, 'YYYY-MM-DD')"}
-}
-
-func stageTime(name, history string) postgres.ImportColumn {
-	return postgres.ImportColumn{Name: name, Type: "timestamptz", Insert: true, Update: true, History: history,
-		Display: "to_char(%s, 'YYYY-MM-DD HH24:MI')"}
-}
-
-// insertOnly is a staged column written only when the record is new
-// (ownership, creator, parents: an import never moves an existing record).
-func insertOnly(name, typ string) postgres.ImportColumn {
-	return postgres.ImportColumn{Name: name, Type: typ, Insert: true}
-}
-
-// ownedColumns are the ownership columns of SPEC §2, set on new records.
-func ownedColumns() []postgres.ImportColumn {
-	return []postgres.ImportColumn{insertOnly("owner_id", "bigint"), insertOnly("department_id", "bigint"),
-		insertOnly("created_by", "bigint")}
-}
-
-// underCustomer are the copies of the parent's owner and department that
-// records under a customer (or lead) carry for the policy's rule 7.
-func underCustomer() []postgres.ImportColumn {
-	return []postgres.ImportColumn{insertOnly("customer_owner_id", "bigint"), insertOnly("customer_department_id", "bigint")}
 }
 
 func choices(prefix string, values ...string) []Choice {
 	out := make([]Choice, len(values))
 	for i, v := range values {
 		out[i] = Choice{Value: v, Label: prefix + v}
-	}
-	return out
-}
-
-func cols(cs ...[]postgres.ImportColumn) []postgres.ImportColumn {
-	var out []postgres.ImportColumn
-	for _, c := range cs {
-		out = append(out, c...)
 	}
 	return out
 }
@@ -235,12 +189,6 @@ var departmentsTable = &Table{
 		{Field: "head", Label: "import.col.head", Kind: KindRelation, Rel: postgres.RelEmployee, ActiveOnly: true,
 			Note: "import.note.head", Example: [2]string{"zhangsan", ""}},
 	},
-	Target: postgres.ImportTarget{Table: "departments", Keys: []string{"name"}, Columns: []postgres.ImportColumn{
-		{Name: "name", Type: "text", Insert: true, Update: true},
-		{Name: "parent_id", Type: "bigint", Insert: true, Update: true},
-		{Name: "parent_name", Type: "text"}, // linked after the writes: the parent may be a new row
-		{Name: "head_id", Type: "bigint", Insert: true, Update: true},
-	}},
 	build: buildDepartment,
 }
 
@@ -254,16 +202,6 @@ var employeesTable = &Table{
 		{Field: "phone", Label: "import.col.phone", Kind: KindText, Max: 40, Format: "phone", Example: [2]string{"13800000001", ""}},
 		{Field: "email", Label: "import.col.email", Kind: KindText, Max: 200, Format: "email", Example: [2]string{"zhangsan@example.com", ""}},
 	},
-	Target: postgres.ImportTarget{Table: "employees", Keys: []string{"username"}, Columns: []postgres.ImportColumn{
-		{Name: "username", Type: "text", Insert: true, Update: true},
-		{Name: "name", Type: "text", Insert: true, Update: true},
-		{Name: "department_id", Type: "bigint", Insert: true, Update: true},
-		{Name: "role", Type: "text", Insert: true, Update: true},
-		{Name: "phone", Type: "text", Insert: true, Update: true},
-		{Name: "email", Type: "text", Insert: true, Update: true},
-		insertOnly("password_hash", "text"),
-		insertOnly("must_change_password", "boolean"),
-	}},
 	build:   buildEmployee,
 	prepare: prepareEmployees,
 }
@@ -279,17 +217,6 @@ var productsTable = &Table{
 		{Field: "description", Label: "import.col.description", Kind: KindText, Max: 5000},
 		{Field: "active", Label: "import.col.active", Kind: KindBool, Default: "yes"},
 	},
-	Target: postgres.ImportTarget{Table: "products", Resource: crm.ResProduct, Keys: []string{"sku"}, Name: "x.sku || ' ' || x.name", Columns: []postgres.ImportColumn{
-		stageText("sku", "sku_product"),
-		stageText("name", "name_product"),
-		stageText("category", "category_product"),
-		stageText("unit", "unit_product"),
-		stageMoney("list_price", "price_product"),
-		stageText("description", "description"),
-		{Name: "active", Type: "boolean", Insert: true, Update: true, History: "active_product",
-			Display: "CASE WHEN %s THEN 'yes' ELSE 'no' END"},
-		insertOnly("created_by", "bigint"),
-	}},
 	build: buildProduct,
 }
 
@@ -307,17 +234,6 @@ var campaignsTable = &Table{
 		{Field: "description", Label: "import.col.description", Kind: KindText, Max: 5000},
 		ownerColumn,
 	},
-	Target: postgres.ImportTarget{Table: "campaigns", Resource: crm.ResCampaign, Owned: true, Keys: []string{"name"}, Name: "x.name",
-		Columns: cols([]postgres.ImportColumn{
-			stageText("name", "campaign_name"),
-			stageOption("type_id", "type"),
-			stageText("status", "campaign_status"),
-			stageDate("start_date", "start_date"),
-			stageDate("end_date", "end_date"),
-			stageMoney("budget", "budget"),
-			stageMoney("actual_cost", "actual_cost"),
-			stageText("description", "description"),
-		}, ownedColumns())},
 	build: buildCampaign,
 }
 
@@ -337,22 +253,6 @@ var leadsTable = &Table{
 		{Field: "notes", Label: "import.col.notes", Kind: KindText, Max: 5000},
 		ownerColumn, poolColumn,
 	},
-	Target: postgres.ImportTarget{Table: "leads", Resource: crm.ResLead, Owned: true, Keys: []string{"name", "phone"}, Name: "x.name",
-		Columns: cols([]postgres.ImportColumn{
-			stageText("name", "name"),
-			stageText("company", "company"),
-			stageText("title", "title"),
-			stageText("phone", "phone"),
-			stageText("email", "email"),
-			stageOption("source_id", "source"),
-			{Name: "campaign_id", Type: "bigint", Insert: true, Update: true, History: "campaign",
-				Display: "(SELECT c.name FROM campaigns c WHERE c.id = %s)"},
-			// A converted lead stays converted whatever the file says.
-			{Name: "status", Type: "text", Insert: true, Update: true, History: "status",
-				Set: "CASE WHEN t.status = 'converted' THEN t.status ELSE s.status END"},
-			stageTime("next_follow_up_at", "next_follow_up_at"),
-			stageText("notes", "notes"),
-		}, ownedColumns())},
 	build: buildLead,
 }
 
@@ -369,18 +269,6 @@ var customersTable = &Table{
 		{Field: "notes", Label: "import.col.notes", Kind: KindText, Max: 5000},
 		ownerColumn, poolColumn,
 	},
-	Target: postgres.ImportTarget{Table: "customers", Resource: crm.ResCustomer, Owned: true, Keys: []string{"name"}, Name: "x.name",
-		Columns: cols([]postgres.ImportColumn{
-			stageText("name", "name"),
-			stageOption("level_id", "level"),
-			stageOption("industry_id", "industry"),
-			stageOption("source_id", "source"),
-			{Name: "campaign_id", Type: "bigint", Insert: true, Update: true, History: "campaign",
-				Display: "(SELECT c.name FROM campaigns c WHERE c.id = %s)"},
-			stageText("phone", "phone"),
-			stageText("address", "address"),
-			stageText("notes", "notes"),
-		}, ownedColumns())},
 	build: buildCustomer,
 }
 
@@ -395,16 +283,6 @@ var contactsTable = &Table{
 		{Field: "email", Label: "import.col.email", Kind: KindText, Max: 200, Format: "email", Example: [2]string{"", "liuqiang@example.com"}},
 		{Field: "notes", Label: "import.col.notes", Kind: KindText, Max: 5000},
 	},
-	Target: postgres.ImportTarget{Table: "contacts", Resource: crm.ResContact, Owned: true, Keys: []string{"customer_id", "name"},
-		Name: "(SELECT c.name FROM customers c WHERE c.id = x.customer_id) || ' · ' || x.name",
-		Columns: cols([]postgres.ImportColumn{
-			insertOnly("customer_id", "bigint"),
-			stageText("name", "name"),
-			stageText("title", "title"),
-			stageText("phone", "phone"),
-			stageText("email", "email"),
-			stageText("notes", "notes"),
-		}, ownedColumns(), underCustomer())},
 	build: buildContact,
 }
 
@@ -421,17 +299,6 @@ var followUpsTable = &Table{
 		{Field: "next_at", Label: "import.col.next_at", Kind: KindDateTime, Example: [2]string{"2026-01-22 10:00", ""}},
 		{Field: "author", Label: "import.col.author", Kind: KindRelation, Rel: postgres.RelEmployee, Note: "import.note.author", Example: [2]string{"zhangsan", ""}},
 	},
-	Target: postgres.ImportTarget{Table: "follow_ups", Resource: crm.ResFollowUp, Owned: true,
-		Name: "coalesce((SELECT c.name FROM customers c WHERE c.id = x.customer_id), (SELECT l.name FROM leads l WHERE l.id = x.lead_id), '') || ' · ' || to_char(x.followed_at, 'YYYY-MM-DD HH24:MI')",
-		Columns: cols([]postgres.ImportColumn{
-			insertOnly("lead_id", "bigint"),
-			insertOnly("customer_id", "bigint"),
-			insertOnly("method_id", "bigint"),
-			insertOnly("content", "text"),
-			insertOnly("followed_at", "timestamptz"),
-			insertOnly("next_at", "timestamptz"),
-		}, ownedColumns(), underCustomer())},
-	Dup:   []string{"lead_id", "customer_id", "followed_at", "content"},
 	build: buildFollowUp,
 }
 
@@ -448,18 +315,6 @@ var opportunitiesTable = &Table{
 		{Field: "notes", Label: "import.col.notes", Kind: KindText, Max: 5000},
 		ownerColumn,
 	},
-	Target: postgres.ImportTarget{Table: "opportunities", Resource: crm.ResOpportunity, Owned: true, Keys: []string{"customer_id", "name"},
-		ExtraSet: "stage_changed_at = CASE WHEN t.stage = s.stage THEN t.stage_changed_at ELSE now() END",
-		Restore:  []string{"stage_changed_at"},
-		Name:     "(SELECT c.name FROM customers c WHERE c.id = x.customer_id) || ' · ' || x.name",
-		Columns: cols([]postgres.ImportColumn{
-			insertOnly("customer_id", "bigint"),
-			stageText("name", "name_opportunity"),
-			stageText("stage", "stage_opportunity"),
-			stageMoney("expected_amount", "amount_opportunity"),
-			stageDate("expected_close", "close_opportunity"),
-			stageText("notes", "notes"),
-		}, ownedColumns(), underCustomer())},
 	build: buildOpportunity,
 }
 
@@ -496,24 +351,6 @@ var ordersTable = &Table{
 			Example: [2]string{"0.9", ""}},
 		{Field: "quantity", Label: "import.col.quantity", Kind: KindNumber, Format: "quantity", Required: true, Example: [2]string{"2", "10"}},
 	},
-	Target: postgres.ImportTarget{Table: "orders", Resource: crm.ResOrder, Owned: true, Keys: []string{"number"}, Name: "x.number",
-		Owns: []string{"order_lines"},
-		Columns: cols([]postgres.ImportColumn{
-			insertOnly("number", "text"),
-			insertOnly("customer_id", "bigint"),
-			insertOnly("sign_date", "date"),
-			insertOnly("status", "text"),
-			insertOnly("notes", "text"),
-			insertOnly("total", "numeric"),
-			// the line
-			insertOnly("position", "integer"),
-			insertOnly("product_id", "bigint"),
-			insertOnly("unit_price", "numeric"),
-			insertOnly("discount", "numeric"),
-			insertOnly("quantity", "numeric"),
-			insertOnly("subtotal", "numeric"),
-		}, ownedColumns(), underCustomer())},
-	Dup:    []string{},
 	build:  buildOrderLine,
 	groups: groupOrders,
 }
@@ -537,17 +374,6 @@ var paymentsTable = &Table{
 		ownerColumn,
 		{Field: "notes", Label: "import.col.notes", Kind: KindText, Max: 2000},
 	},
-	Target: postgres.ImportTarget{Table: "payments", Resource: crm.ResPayment, Owned: true, Keys: []string{"order_id", "amount", "paid_on"},
-		Name: "(SELECT o.number FROM orders o WHERE o.id = x.order_id) || ' · ' || x.amount::text || ' · ' || x.paid_on::text",
-		Columns: cols([]postgres.ImportColumn{
-			insertOnly("order_id", "bigint"),
-			insertOnly("customer_id", "bigint"),
-			insertOnly("amount", "numeric"),
-			insertOnly("paid_on", "date"),
-			insertOnly("method", "text"),
-			insertOnly("notes", "text"),
-			insertOnly("confirmed", "boolean"),
-		}, ownedColumns(), underCustomer())},
 	build:  buildPayment,
 	settle: settlePayments,
 }

@@ -412,123 +412,168 @@ func (v *validator) parse(r *row) {
 		}
 		switch c.Kind {
 		case KindText: // its length is checked as the row is read (newRow)
-			switch c.Format {
-			case "username":
-				s = strings.ToLower(s)
-				if !validUsername(s) {
-					r.fail(c.Field, "import.err.username", s)
-					continue
-				}
-				val.text = s
-			case "email":
-				if !validEmail(s) {
-					r.fail(c.Field, "import.err.email", s)
-					continue
-				}
-			case "phone":
-				// A phone number that Excel took for a number: its digits
-				// are gone when it shows as 1.38E+10; a number cell may
-				// have lost a leading 0 (said, not refused).
-				if scientific(s) {
-					r.fail(c.Field, "import.err.phone_scientific", s)
-					continue
-				}
-				if v.sh.cur.isNumber(v.sh.fileOf[i]) {
-					r.warn(c.Field, "import.warn.phone_number", s)
-				}
-			}
-			val.ok = true
+			v.parseText(r, c, i, val, s)
 		case KindNumber:
-			var d decimal.Decimal
-			var ok bool
-			switch c.Format {
-			case "discount":
-				if d, ok = parseDiscount(s); !ok {
-					r.fail(c.Field, "import.err.discount", s)
-					continue
-				}
-			case "quantity":
-				if d, ok = parseQuantity(s); !ok {
-					r.fail(c.Field, "import.err.quantity", s)
-					continue
-				}
-			default:
-				if d, ok = parseNumber(s); !ok {
-					r.fail(c.Field, "import.err.number", s)
-					continue
-				}
-			}
-			val.num, val.ok = d, true
+			v.parseNumberCell(r, c, i, val, s)
 		case KindMoney:
-			d, problem := parseMoney(s)
-			if problem == "" && c.Format == "positive" && !d.IsPositive() {
-				problem = "import.err.amount_positive"
-			}
-			switch problem {
-			case "":
-				val.num, val.ok = d, true
-			case "error.money_format":
-				r.fail(c.Field, "import.err.money", s)
-			default:
-				r.fail(c.Field, problem)
-			}
+			v.parseMoneyCell(r, c, i, val, s)
 		case KindDate:
-			d, ok := parseDate(s, v.sh.date1904)
-			if !ok {
-				r.fail(c.Field, "import.err.date", s)
-				continue
-			}
-			val.at, val.ok = d, true
+			v.parseDateCell(r, c, i, val, s)
 		case KindDateTime:
-			d, ok := parseDateTime(s, v.sh.date1904)
-			if !ok {
-				r.fail(c.Field, "import.err.datetime", s)
-				continue
-			}
-			val.at, val.ok = d, true
+			v.parseDateTimeCell(r, c, i, val, s)
 		case KindOption:
-			id, ok := v.options[c.Option][normValue(s)]
-			if !ok {
-				al := v.allowed[c.Option]
-				r.failEN(c.Field, "import.err.option", []string{s, strings.Join(al[0], "、")}, []string{s, strings.Join(al[1], ", ")})
-				continue
-			}
-			val.id, val.ok = id, true
+			v.parseOption(r, c, i, val, s)
 		case KindChoice, KindRole:
-			list := c.Choices
-			if c.Kind == KindRole {
-				list = roleChoices()
-			}
-			found := ""
-			for _, ch := range list {
-				if n := normValue(s); n == ch.Value || n == normValue(i18n.T(i18n.ZH, ch.Label)) || n == normValue(i18n.T(i18n.EN, ch.Label)) {
-					found = ch.Value
-					break
-				}
-			}
-			if found == "" && c.Alias != nil {
-				if code, ok := c.Alias(s); ok {
-					found = code
-				}
-			}
-			if found == "" {
-				r.failEN(c.Field, "import.err.option", []string{s, choiceList(list, i18n.ZH)}, []string{s, choiceList(list, i18n.EN)})
-				continue
-			}
-			val.str, val.ok = found, true
+			v.parseChoice(r, c, i, val, s)
 		case KindBool:
-			b, ok := parseBool(s)
-			if !ok {
-				r.fail(c.Field, "import.err.bool", s)
-				continue
-			}
-			val.b, val.ok = b, true
+			v.parseBoolCell(r, c, i, val, s)
 		case KindRelation:
-			val.str = s
-			if c.Rel == postgres.RelEmployee {
-				val.str = strings.ToLower(s)
-			}
+			v.parseRelation(r, c, i, val, s)
 		}
+	}
+}
+
+// parseText reads a cell of a KindText column.
+func (v *validator) parseText(r *row, c *Column, i int, val *value, s string) {
+	switch c.Format {
+	case "username":
+		s = strings.ToLower(s)
+		if !validUsername(s) {
+			r.fail(c.Field, "import.err.username", s)
+			return
+		}
+		val.text = s
+	case "email":
+		if !validEmail(s) {
+			r.fail(c.Field, "import.err.email", s)
+			return
+		}
+	case "phone":
+		// A phone number that Excel took for a number: its digits
+		// are gone when it shows as 1.38E+10; a number cell may
+		// have lost a leading 0 (said, not refused).
+		if scientific(s) {
+			r.fail(c.Field, "import.err.phone_scientific", s)
+			return
+		}
+		if v.sh.cur.isNumber(v.sh.fileOf[i]) {
+			r.warn(c.Field, "import.warn.phone_number", s)
+		}
+	}
+	val.ok = true
+}
+
+// parseNumberCell reads a cell of a KindNumber column.
+func (v *validator) parseNumberCell(r *row, c *Column, i int, val *value, s string) {
+	var d decimal.Decimal
+	var ok bool
+	switch c.Format {
+	case "discount":
+		if d, ok = parseDiscount(s); !ok {
+			r.fail(c.Field, "import.err.discount", s)
+			return
+		}
+	case "quantity":
+		if d, ok = parseQuantity(s); !ok {
+			r.fail(c.Field, "import.err.quantity", s)
+			return
+		}
+	default:
+		if d, ok = parseNumber(s); !ok {
+			r.fail(c.Field, "import.err.number", s)
+			return
+		}
+	}
+	val.num, val.ok = d, true
+}
+
+// parseMoneyCell reads a cell of a KindMoney column.
+func (v *validator) parseMoneyCell(r *row, c *Column, i int, val *value, s string) {
+	d, problem := parseMoney(s)
+	if problem == "" && c.Format == "positive" && !d.IsPositive() {
+		problem = "import.err.amount_positive"
+	}
+	switch problem {
+	case "":
+		val.num, val.ok = d, true
+	case "error.money_format":
+		r.fail(c.Field, "import.err.money", s)
+	default:
+		r.fail(c.Field, problem)
+	}
+}
+
+// parseDateCell reads a cell of a KindDate column.
+func (v *validator) parseDateCell(r *row, c *Column, i int, val *value, s string) {
+	d, ok := parseDate(s, v.sh.date1904)
+	if !ok {
+		r.fail(c.Field, "import.err.date", s)
+		return
+	}
+	val.at, val.ok = d, true
+}
+
+// parseDateTimeCell reads a cell of a KindDateTime column.
+func (v *validator) parseDateTimeCell(r *row, c *Column, i int, val *value, s string) {
+	d, ok := parseDateTime(s, v.sh.date1904)
+	if !ok {
+		r.fail(c.Field, "import.err.datetime", s)
+		return
+	}
+	val.at, val.ok = d, true
+}
+
+// parseOption reads a cell of a KindOption column.
+func (v *validator) parseOption(r *row, c *Column, i int, val *value, s string) {
+	id, ok := v.options[c.Option][normValue(s)]
+	if !ok {
+		al := v.allowed[c.Option]
+		r.failEN(c.Field, "import.err.option", []string{s, strings.Join(al[0], "、")}, []string{s, strings.Join(al[1], ", ")})
+		return
+	}
+	val.id, val.ok = id, true
+}
+
+// parseChoice reads a cell of a KindChoice column.
+func (v *validator) parseChoice(r *row, c *Column, i int, val *value, s string) {
+	list := c.Choices
+	if c.Kind == KindRole {
+		list = roleChoices()
+	}
+	found := ""
+	for _, ch := range list {
+		if n := normValue(s); n == ch.Value || n == normValue(i18n.T(i18n.ZH, ch.Label)) || n == normValue(i18n.T(i18n.EN, ch.Label)) {
+			found = ch.Value
+			break
+		}
+	}
+	if found == "" && c.Alias != nil {
+		if code, ok := c.Alias(s); ok {
+			found = code
+		}
+	}
+	if found == "" {
+		r.failEN(c.Field, "import.err.option", []string{s, choiceList(list, i18n.ZH)}, []string{s, choiceList(list, i18n.EN)})
+		return
+	}
+	val.str, val.ok = found, true
+}
+
+// parseBoolCell reads a cell of a KindBool column.
+func (v *validator) parseBoolCell(r *row, c *Column, i int, val *value, s string) {
+	b, ok := parseBool(s)
+	if !ok {
+		r.fail(c.Field, "import.err.bool", s)
+		return
+	}
+	val.b, val.ok = b, true
+}
+
+// parseRelation reads a cell of a KindRelation column.
+func (v *validator) parseRelation(r *row, c *Column, i int, val *value, s string) {
+	val.str = s
+	if c.Rel == postgres.RelEmployee {
+		val.str = strings.ToLower(s)
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 	"strconv"
 	"strings"
 
-	"crm/internal/postgres"
+	"crm/internal/crm"
 	"crm/internal/route"
 	"crm/web/views/ui"
 )
@@ -30,7 +30,7 @@ type ImportTableRow struct {
 
 // ImportJobRow is one line of the import history.
 type ImportJobRow struct {
-	Job        postgres.ImportJob
+	Job        crm.ImportJob
 	TableLabel string
 }
 
@@ -64,10 +64,10 @@ type ImportPreviewRow struct {
 
 // ImportJobProps is an import job's page: the preview, or what the commit did.
 type ImportJobProps struct {
-	Job        postgres.ImportJob
+	Job        crm.ImportJob
 	TableLabel string
 	Columns    []string
-	Counts     postgres.ImportCounts
+	Counts     crm.ImportCounts
 	Examples   int
 	Errors     []ImportErrorLine
 	MoreErrors int
@@ -83,7 +83,7 @@ type ImportJobProps struct {
 	Existing string
 	Blocked  bool
 	// Interrupted: the last commit was cut off (its process died, its
-	// connection dropped) and wrote nothing (postgres.ImportInterrupted).
+	// connection dropped) and wrote nothing (crm.ImportInterrupted).
 	Interrupted  bool
 	Committed    bool
 	Reverted     bool
@@ -104,7 +104,7 @@ type ImportJobProps struct {
 type ImportProgressProps struct {
 	JobID   int64
 	Running bool   // a commit runs now
-	Phase   string // postgres.ProgressCheck, ProgressWrite
+	Phase   string // crm.ProgressCheck, ProgressWrite
 	Done    int
 	Total   int
 	// Finished: no commit runs and the job is committed (or reverted).
@@ -128,7 +128,7 @@ func importProgressURL(p ImportProgressProps) string {
 }
 
 func importProgressText(ctx context.Context, p ImportProgressProps) string {
-	if p.Phase == postgres.ProgressWrite {
+	if p.Phase == crm.ProgressWrite {
 		return t(ctx, "import.progress.write", p.Total)
 	}
 	return t(ctx, "import.progress.check", p.Done, p.Total)
@@ -146,11 +146,11 @@ func importActionBadge(a string) string {
 	return "off"
 }
 
-func importStatusBadge(j postgres.ImportJob) string {
+func importStatusBadge(j crm.ImportJob) string {
 	switch {
-	case j.Status == postgres.ImportCommitted:
+	case j.Status == crm.ImportCommitted:
 		return "ok"
-	case j.Status == postgres.ImportReverted:
+	case j.Status == crm.ImportReverted:
 		return "off"
 	case j.Interrupted():
 		return "warn"
@@ -160,7 +160,7 @@ func importStatusBadge(j postgres.ImportJob) string {
 
 // importStatusLabel is a job's status; a preview whose commit was
 // interrupted says so.
-func importStatusLabel(ctx context.Context, j postgres.ImportJob) string {
+func importStatusLabel(ctx context.Context, j crm.ImportJob) string {
 	if j.Interrupted() {
 		return t(ctx, "import.status.interrupted")
 	}
