@@ -174,39 +174,17 @@ func (db *DB) CreateOrder(ctx context.Context, a crm.Actor, in crm.OrderInput) (
 		return 0, err
 	}
 	var id int64
-	err := db.InTx(ctx, func(tx pgx.Tx) error {
-		parent, rec, err := customerParent(ctx, tx, a, in.CustomerID)
-		if err != nil {
-			return err
-		}
-		if !crm.CanAddUnder(a, crm.ResOrder, rec) {
-			return crm.ErrForbidden
-		}
-		if err := checkDocOpportunity(ctx, tx, in.OpportunityID, in.CustomerID); err != nil {
-			return err
-		}
-		if err := checkLineProducts(ctx, tx, in.Lines, nil); err != nil {
-			return err
-		}
-		number, err := nextNumber(ctx, tx, orderDoc.kind)
-		if err != nil {
-			return err
-		}
-		lines, total := crm.Priced(in.Lines)
-		err = tx.QueryRow(ctx, `/* postgres.CreateOrder */
-			INSERT INTO orders (number, customer_id, opportunity_id, sign_date, status, total, notes,
-			                    owner_id, department_id, created_by, customer_owner_id, customer_department_id)
-			VALUES ($1, $2, $3, $4, 'draft', $5, $6, $7, $8, $7, $9, $10) RETURNING id`,
-			number, in.CustomerID, nullID(in.OpportunityID), dateArg(in.SignDate), total, in.Notes, a.ID,
-			nullID(a.DepartmentID), nullID(parent.CustomerOwnerID), nullID(parent.CustomerDepartmentID)).Scan(&id)
-		if err != nil {
-			return translate(err)
-		}
-		if err := writeDocLines(ctx, tx, orderDoc, id, lines); err != nil {
-			return err
-		}
-		return recordHistory(ctx, tx, crm.ResOrder, id, a.ID, "create",
-			[]crm.Change{{Field: "doc_number", New: number}, {Field: "doc_total", New: total.StringFixed(2)}})
+	err := db.InTx(ctx, func(tx pgx.Tx) (err error) {
+		id, err = createDoc(ctx, tx, a, orderDoc, in.CustomerID, in.OpportunityID, in.Lines, func(h docHead) (id int64, err error) {
+			err = tx.QueryRow(ctx, `/* postgres.CreateOrder */
+				INSERT INTO orders (number, customer_id, opportunity_id, sign_date, status, total, notes,
+				                    owner_id, department_id, created_by, customer_owner_id, customer_department_id)
+				VALUES ($1, $2, $3, $4, 'draft', $5, $6, $7, $8, $7, $9, $10) RETURNING id`,
+				h.number, in.CustomerID, nullID(in.OpportunityID), dateArg(in.SignDate), h.total, in.Notes, a.ID,
+				nullID(a.DepartmentID), nullID(h.parent.CustomerOwnerID), nullID(h.parent.CustomerDepartmentID)).Scan(&id)
+			return id, err
+		})
+		return err
 	})
 	return id, err
 }
@@ -228,13 +206,10 @@ func (db *DB) UpdateOrder(ctx context.Context, a crm.Actor, id int64, in crm.Ord
 		if err := in.Validate(); err != nil {
 			return err
 		}
-		if err := checkDocOpportunity(ctx, tx, in.OpportunityID, old.CustomerID); err != nil {
+		lines, total, err := checkDocChange(ctx, tx, old.CustomerID, in.OpportunityID, in.Lines, old.Lines)
+		if err != nil {
 			return err
 		}
-		if err := checkLineProducts(ctx, tx, in.Lines, old.Lines); err != nil {
-			return err
-		}
-		lines, total := crm.Priced(in.Lines)
 		tag, err := tx.Exec(ctx, `/* postgres.UpdateOrder */
 			UPDATE orders SET opportunity_id = $2, sign_date = $3, total = $4, notes = $5, updated_at = now()
 			WHERE id = $1 AND status IN ('draft', 'rejected')`,
@@ -252,17 +227,12 @@ func (db *DB) UpdateOrder(ctx context.Context, a crm.Actor, id int64, in crm.Ord
 		if err != nil {
 			return err
 		}
-		changes := crm.Diff(
+		return recordDocUpdate(ctx, tx, a, orderDoc, id,
 			[3]string{"doc_opportunity", old.OpportunityName, now.OpportunityName},
 			[3]string{"sign_date", fmtDay(old.SignDate), fmtDay(now.SignDate)},
 			[3]string{"doc_lines", linesSummary(old.Lines), linesSummary(now.Lines)},
 			[3]string{"doc_total", old.Total.StringFixed(2), now.Total.StringFixed(2)},
-			[3]string{"notes", old.Notes, now.Notes},
-		)
-		if len(changes) == 0 {
-			return nil // nothing changed: no history entry
-		}
-		return recordHistory(ctx, tx, crm.ResOrder, id, a.ID, "update", changes)
+			[3]string{"notes", old.Notes, now.Notes})
 	})
 }
 

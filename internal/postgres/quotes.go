@@ -28,15 +28,85 @@ import (
 // docTable describes what differs between quotes and orders for the shared
 // line and number code.
 type docTable struct {
+	res   crm.Resource
 	lines string // quote_lines, order_lines
 	key   string // the lines' column naming the document
 	kind  string // the number prefix (nextNumber)
 }
 
 var (
-	quoteDoc = docTable{lines: "quote_lines", key: "quote_id", kind: "BJ"}
-	orderDoc = docTable{lines: "order_lines", key: "order_id", kind: "DD"}
+	quoteDoc = docTable{res: crm.ResQuote, lines: "quote_lines", key: "quote_id", kind: "BJ"}
+	orderDoc = docTable{res: crm.ResOrder, lines: "order_lines", key: "order_id", kind: "DD"}
 )
+
+// docHead is what a new quote or order is inserted with besides its own
+// fields: its number, its customer's owner and department, its total.
+type docHead struct {
+	number string
+	parent crm.Parent
+	total  decimal.Decimal
+}
+
+// createDoc adds a document of d under customerID, which a must view
+// (ENOTFOUND) and may add d's records under (crm.CanAddUnder, EFORBIDDEN),
+// with an optional opportunity of that customer and lines of existing,
+// active products: it takes the next number, prices the lines, inserts
+// the document by insert (returning its id), writes its lines and its
+// history entry. The caller has checked that a creates d's records and
+// validated the input.
+func createDoc(ctx context.Context, tx pgx.Tx, a crm.Actor, d docTable, customerID, opportunityID int64, lines []crm.Line,
+	insert func(h docHead) (int64, error)) (int64, error) {
+	parent, rec, err := customerParent(ctx, tx, a, customerID)
+	if err != nil {
+		return 0, err
+	}
+	if !crm.CanAddUnder(a, d.res, rec) {
+		return 0, crm.ErrForbidden
+	}
+	if err := checkDocOpportunity(ctx, tx, opportunityID, customerID); err != nil {
+		return 0, err
+	}
+	if err := checkLineProducts(ctx, tx, lines, nil); err != nil {
+		return 0, err
+	}
+	number, err := nextNumber(ctx, tx, d.kind)
+	if err != nil {
+		return 0, err
+	}
+	lines, total := crm.Priced(lines)
+	id, err := insert(docHead{number: number, parent: parent, total: total})
+	if err != nil {
+		return 0, translate(err)
+	}
+	if err := writeDocLines(ctx, tx, d, id, lines); err != nil {
+		return 0, err
+	}
+	return id, recordHistory(ctx, tx, d.res, id, a.ID, "create",
+		[]crm.Change{{Field: "doc_number", New: number}, {Field: "doc_total", New: total.StringFixed(2)}})
+}
+
+// checkDocChange checks the opportunity and lines of a changed document
+// of customerID that had the lines had, and prices the lines.
+func checkDocChange(ctx context.Context, tx pgx.Tx, customerID, opportunityID int64, lines, had []crm.Line) ([]crm.Line, decimal.Decimal, error) {
+	if err := checkDocOpportunity(ctx, tx, opportunityID, customerID); err != nil {
+		return nil, decimal.Zero, err
+	}
+	if err := checkLineProducts(ctx, tx, lines, had); err != nil {
+		return nil, decimal.Zero, err
+	}
+	lines, total := crm.Priced(lines)
+	return lines, total, nil
+}
+
+// recordDocUpdate records a document's update with the changes of its
+// fields (triples of crm.Diff); nothing changed: no history entry.
+func recordDocUpdate(ctx context.Context, tx pgx.Tx, a crm.Actor, d docTable, id int64, fields ...[3]string) error {
+	changes := crm.Diff(fields...)
+	if len(changes) == 0 {
+		return nil
+	}
+	return recordHistory(ctx, tx, d.res, id, a.ID, "update", changes)
+}
 
 // docLines returns a document's lines in their order, with the names the
 // pages show. The caller has checked that the actor may view the document.
@@ -261,40 +331,18 @@ func (db *DB) CreateQuote(ctx context.Context, a crm.Actor, in crm.QuoteInput) (
 		return 0, err
 	}
 	var id int64
-	err := db.InTx(ctx, func(tx pgx.Tx) error {
-		parent, rec, err := customerParent(ctx, tx, a, in.CustomerID)
-		if err != nil {
-			return err
-		}
-		if !crm.CanAddUnder(a, crm.ResQuote, rec) {
-			return crm.ErrForbidden
-		}
-		if err := checkDocOpportunity(ctx, tx, in.OpportunityID, in.CustomerID); err != nil {
-			return err
-		}
-		if err := checkLineProducts(ctx, tx, in.Lines, nil); err != nil {
-			return err
-		}
-		number, err := nextNumber(ctx, tx, quoteDoc.kind)
-		if err != nil {
-			return err
-		}
-		lines, total := crm.Priced(in.Lines)
-		err = tx.QueryRow(ctx, `/* postgres.CreateQuote */
-			INSERT INTO quotes (number, customer_id, opportunity_id, quote_date, valid_until, status, total, notes,
-			                    owner_id, department_id, created_by, customer_owner_id, customer_department_id)
-			VALUES ($1, $2, $3, coalesce($4::date, current_date), $5, $6, $7, $8, $9, $10, $9, $11, $12) RETURNING id`,
-			number, in.CustomerID, nullID(in.OpportunityID), dateArg(in.QuoteDate), dateArg(in.ValidUntil),
-			string(in.Status), total, in.Notes, a.ID, nullID(a.DepartmentID),
-			nullID(parent.CustomerOwnerID), nullID(parent.CustomerDepartmentID)).Scan(&id)
-		if err != nil {
-			return translate(err)
-		}
-		if err := writeDocLines(ctx, tx, quoteDoc, id, lines); err != nil {
-			return err
-		}
-		return recordHistory(ctx, tx, crm.ResQuote, id, a.ID, "create",
-			[]crm.Change{{Field: "doc_number", New: number}, {Field: "doc_total", New: total.StringFixed(2)}})
+	err := db.InTx(ctx, func(tx pgx.Tx) (err error) {
+		id, err = createDoc(ctx, tx, a, quoteDoc, in.CustomerID, in.OpportunityID, in.Lines, func(h docHead) (id int64, err error) {
+			err = tx.QueryRow(ctx, `/* postgres.CreateQuote */
+				INSERT INTO quotes (number, customer_id, opportunity_id, quote_date, valid_until, status, total, notes,
+				                    owner_id, department_id, created_by, customer_owner_id, customer_department_id)
+				VALUES ($1, $2, $3, coalesce($4::date, current_date), $5, $6, $7, $8, $9, $10, $9, $11, $12) RETURNING id`,
+				h.number, in.CustomerID, nullID(in.OpportunityID), dateArg(in.QuoteDate), dateArg(in.ValidUntil),
+				string(in.Status), h.total, in.Notes, a.ID, nullID(a.DepartmentID),
+				nullID(h.parent.CustomerOwnerID), nullID(h.parent.CustomerDepartmentID)).Scan(&id)
+			return id, err
+		})
+		return err
 	})
 	return id, err
 }
@@ -315,13 +363,10 @@ func (db *DB) UpdateQuote(ctx context.Context, a crm.Actor, id int64, in crm.Quo
 		if err := in.Validate(); err != nil {
 			return err
 		}
-		if err := checkDocOpportunity(ctx, tx, in.OpportunityID, old.CustomerID); err != nil {
+		lines, total, err := checkDocChange(ctx, tx, old.CustomerID, in.OpportunityID, in.Lines, old.Lines)
+		if err != nil {
 			return err
 		}
-		if err := checkLineProducts(ctx, tx, in.Lines, old.Lines); err != nil {
-			return err
-		}
-		lines, total := crm.Priced(in.Lines)
 		if _, err := tx.Exec(ctx, `/* postgres.UpdateQuote */
 			UPDATE quotes SET opportunity_id = $2, quote_date = coalesce($3::date, quote_date), valid_until = $4, status = $5,
 			       total = $6, notes = $7, updated_at = now()
@@ -336,19 +381,14 @@ func (db *DB) UpdateQuote(ctx context.Context, a crm.Actor, id int64, in crm.Quo
 		if err != nil {
 			return err
 		}
-		changes := crm.Diff(
+		return recordDocUpdate(ctx, tx, a, quoteDoc, id,
 			[3]string{"doc_opportunity", old.OpportunityName, now.OpportunityName},
 			[3]string{"quote_date", fmtDay(&old.QuoteDate), fmtDay(&now.QuoteDate)},
 			[3]string{"valid_until", fmtDay(old.ValidUntil), fmtDay(now.ValidUntil)},
 			[3]string{"quote_status", string(old.Status), string(now.Status)},
 			[3]string{"doc_lines", linesSummary(old.Lines), linesSummary(now.Lines)},
 			[3]string{"doc_total", old.Total.StringFixed(2), now.Total.StringFixed(2)},
-			[3]string{"notes", old.Notes, now.Notes},
-		)
-		if len(changes) == 0 {
-			return nil // nothing changed: no history entry
-		}
-		return recordHistory(ctx, tx, crm.ResQuote, id, a.ID, "update", changes)
+			[3]string{"notes", old.Notes, now.Notes})
 	})
 }
 
