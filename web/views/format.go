@@ -2,6 +2,7 @@ package views
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -120,3 +121,64 @@ func historyValue(ctx context.Context, field, v string) string {
 	}
 	return v
 }
+
+// day is a day as the lists' date filters take it.
+func day(t time.Time) string { return t.In(crm.Zone).Format("2006-01-02") }
+
+func dayPtr(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return day(*t)
+}
+
+// yuan is an amount with the currency sign.
+func yuan(d decimal.Decimal) string { return "¥" + money(d) }
+
+// compactMoney is an axis label: 1.2万 / 3亿 in Chinese, 12K / 3M in English.
+func compactMoney(ctx context.Context, d decimal.Decimal) string {
+	f, _ := d.Float64()
+	trim := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	round1 := func(v float64) float64 { return float64(int64(v*10+0.5)) / 10 }
+	if english(ctx) {
+		switch {
+		case f >= 1e6:
+			return trim(round1(f/1e6)) + "M"
+		case f >= 1e3:
+			return trim(round1(f/1e3)) + "K"
+		}
+		return trim(round1(f))
+	}
+	switch {
+	case f >= 1e8:
+		return trim(round1(f/1e8)) + "亿"
+	case f >= 1e4:
+		return trim(round1(f/1e4)) + "万"
+	}
+	return trim(round1(f))
+}
+
+// monthLabel is a month: 5月 / May, with its year (2026年1月 / Jan 2026)
+// when withYear.
+func monthLabel(ctx context.Context, m time.Time, withYear bool) string {
+	switch {
+	case english(ctx) && withYear:
+		return m.Format("Jan 2006")
+	case english(ctx):
+		return m.Format("Jan")
+	case withYear:
+		return fmt.Sprintf("%d年%d月", m.Year(), int(m.Month()))
+	}
+	return fmt.Sprintf("%d月", int(m.Month()))
+}
+
+// totalText is a capped count as a figure ("10000+" when capped).
+func totalText(tot crm.Total) string {
+	if tot.Capped {
+		return strconv.Itoa(tot.N) + "+"
+	}
+	return strconv.Itoa(tot.N)
+}
+
+// roleLabel is a role's name in the user's language.
+func roleLabel(ctx context.Context, r crm.Role) string { return t(ctx, "role."+string(r)) }

@@ -84,8 +84,6 @@ func isCurrent(ctx context.Context, href string) bool {
 
 func t(ctx context.Context, key string, args ...any) string { return webctx.T(ctx, key, args...) }
 
-func roleLabel(ctx context.Context, r crm.Role) string { return t(ctx, "role."+string(r)) }
-
 func navTestID(a crm.Area) string { return "nav-" + string(a) }
 
 func statusText(code int) string { return strconv.Itoa(code) }
