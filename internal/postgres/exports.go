@@ -271,7 +271,7 @@ func OrderExport(a crm.Actor, f OrderFilter) ExportQuery {
 }
 
 // PaymentExport is the payments of a's list f (every page) for an export.
-func PaymentExport(a crm.Actor, f PaymentFilter) ExportQuery {
+func PaymentExport(a crm.Actor, f crm.PaymentFilter) ExportQuery {
 	return newExport("PaymentExport", []exportField{
 		{"order", "o.number"}, {"customer", "cu.name"}, {"amount", "p.amount"}, {"paid_on", "p.paid_on"},
 		{"method", "p.method"}, {"notes", "p.notes"}, {"owner", "coalesce(ow.username, '')"},
@@ -281,7 +281,7 @@ func PaymentExport(a crm.Actor, f PaymentFilter) ExportQuery {
 }
 
 // InvoiceExport is the invoices of a's list f (every page) for an export.
-func InvoiceExport(a crm.Actor, f InvoiceFilter) ExportQuery {
+func InvoiceExport(a crm.Actor, f crm.InvoiceFilter) ExportQuery {
 	return newExport("InvoiceExport", []exportField{
 		{"order", "o.number"}, {"customer", "cu.name"}, {"amount", "i.amount"}, {"invoice_no", "i.invoice_no"},
 		{"invoice_type", "i.invoice_type"}, {"issued_on", "i.issued_on"}, {"notes", "i.notes"},

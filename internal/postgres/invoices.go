@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"strconv"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
@@ -56,21 +55,6 @@ func withInvoiceCollaborators(ctx context.Context, q collabQuerier, list []crm.I
 	return list, nil
 }
 
-// InvoiceFilter selects invoices for a list.
-type InvoiceFilter struct {
-	Tab        crm.ListTab
-	Query      string // order number, customer name or phone, or invoice number
-	Confirmed  string // "": all, "yes": confirmed, "no": awaiting confirmation
-	OrderID    int64
-	CustomerID int64
-	Type       crm.InvoiceType
-	From       *time.Time // issued on or after this day
-	To         *time.Time // issued on or before this day
-	Sort       string     // issued, amount, created, confirmed
-	Desc       bool
-	Page       crm.Page
-}
-
 var invoiceSorts = map[string]string{
 	"issued":    "i.issued_on, i.id",
 	"amount":    "i.amount, i.id",
@@ -78,16 +62,10 @@ var invoiceSorts = map[string]string{
 	"confirmed": "i.confirmed_at, i.id",
 }
 
-// InvoiceSortable reports whether key is a sort FindInvoices knows.
-func InvoiceSortable(key string) bool {
-	_, ok := invoiceSorts[key]
-	return ok
-}
-
 // FindInvoices returns one page of the invoices a may view that match f,
 // and their (capped) total. The permission condition is part of the SQL;
 // marketing gets none.
-func (db *DB) FindInvoices(ctx context.Context, a crm.Actor, f InvoiceFilter) ([]crm.Invoice, crm.Total, error) {
+func (db *DB) FindInvoices(ctx context.Context, a crm.Actor, f crm.InvoiceFilter) ([]crm.Invoice, crm.Total, error) {
 	q := invoiceQuery(a, f)
 	total, err := q.count(ctx, db, "FindInvoices", "invoices i")
 	if err != nil {
@@ -110,7 +88,7 @@ func (db *DB) FindInvoices(ctx context.Context, a crm.Actor, f InvoiceFilter) ([
 
 // invoiceQuery builds the conditions of f for a (the list and its export):
 // the permission condition first, then the tab's and the filters'.
-func invoiceQuery(a crm.Actor, f InvoiceFilter) *query {
+func invoiceQuery(a crm.Actor, f crm.InvoiceFilter) *query {
 	var q query
 	q.scope(a, crm.ResInvoice, "i", f.Tab)
 	q.moneySearch("i", f.Query, "i.invoice_no")

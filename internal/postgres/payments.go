@@ -55,36 +55,6 @@ var (
 		locked: "invoice.locked", already: "invoice.already_confirmed"}
 )
 
-// PaymentMethods are the payment methods (付款方式) the forms offer, in
-// their order; a payment stores the code. (Domain vocabulary: it belongs in
-// crm next to crm.InvoiceType once that file is open for it.)
-var PaymentMethods = []string{"bank_transfer", "cash", "cheque", "alipay", "wechat", "acceptance_bill", "other"}
-
-// paymentMethodNames maps the names people type (imports, the demo data)
-// to the codes.
-var paymentMethodNames = map[string]string{
-	"银行转账": "bank_transfer", "转账": "bank_transfer", "电汇": "bank_transfer", "bank transfer": "bank_transfer",
-	"现金": "cash", "支票": "cheque", "支付宝": "alipay", "微信": "wechat", "微信支付": "wechat", "wechat pay": "wechat",
-	"承兑汇票": "acceptance_bill", "承兑": "acceptance_bill", "银行承兑汇票": "acceptance_bill", "其他": "other",
-}
-
-// PaymentMethodCode returns the code of a payment method given as a code or
-// by a common name (银行转账, Bank transfer), and whether it is one. ""
-// (no method) is ("", true).
-func PaymentMethodCode(s string) (string, bool) {
-	s = crm.CleanText(s)
-	if s == "" {
-		return "", true
-	}
-	for _, m := range PaymentMethods {
-		if s == m {
-			return m, true
-		}
-	}
-	code, ok := paymentMethodNames[strings.ToLower(s)]
-	return code, ok
-}
-
 // moneyOrderFrom and moneyOrderColumns read an order as payments and
 // invoices need it: figures, status, ownership and its customer.
 const moneyOrderFrom = `orders o
@@ -128,24 +98,13 @@ func (db *DB) OrderForMoney(ctx context.Context, a crm.Actor, id int64) (crm.Ord
 	return o, err
 }
 
-// MoneyOrderChoice is an order offered by the pickers of the payment and
-// invoice forms.
-type MoneyOrderChoice struct {
-	ID             int64
-	Number         string
-	CustomerName   string
-	Total          decimal.Decimal
-	PaidAmount     decimal.Decimal
-	InvoicedAmount decimal.Decimal
-}
-
 // MaxMoneyOrderChoices bounds the order pickers.
 const MaxMoneyOrderChoices = 50
 
 // MoneyOrderChoices lists the approved orders a may view and record money
 // against whose number or customer name contains text (all when empty),
 // newest first, at most MaxMoneyOrderChoices.
-func (db *DB) MoneyOrderChoices(ctx context.Context, a crm.Actor, text string) ([]MoneyOrderChoice, error) {
+func (db *DB) MoneyOrderChoices(ctx context.Context, a crm.Actor, text string) ([]crm.MoneyOrderChoice, error) {
 	if !crm.CanCreate(a, crm.ResPayment) && !crm.CanCreate(a, crm.ResInvoice) {
 		return nil, nil
 	}
@@ -160,7 +119,7 @@ func (db *DB) MoneyOrderChoices(ctx context.Context, a crm.Actor, text string) (
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[MoneyOrderChoice])
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[crm.MoneyOrderChoice])
 }
 
 // moneyLock says how moneyOrderInTx locks: not at all (reading the
@@ -409,24 +368,6 @@ func withPaymentCollaborators(ctx context.Context, q collabQuerier, list []crm.P
 	return list, nil
 }
 
-// PaymentFilter selects payments for a list.
-type PaymentFilter struct {
-	Tab        crm.ListTab
-	Query      string // order number, or customer name or phone
-	Confirmed  string // "": all, "yes": confirmed, "no": awaiting confirmation
-	OrderID    int64
-	CustomerID int64
-	From       *time.Time // paid on or after this day
-	To         *time.Time // paid on or before this day
-	// OwnerID and DepartmentID are the dashboard's filters (its 回款金额
-	// links here): the payment's owner (负责人) and department.
-	OwnerID      int64
-	DepartmentID int64
-	Sort         string // paid, amount, created, confirmed
-	Desc         bool
-	Page         crm.Page
-}
-
 var paymentSorts = map[string]string{
 	"paid":      "p.paid_on, p.id",
 	"amount":    "p.amount, p.id",
@@ -434,16 +375,10 @@ var paymentSorts = map[string]string{
 	"confirmed": "p.confirmed_at, p.id",
 }
 
-// PaymentSortable reports whether key is a sort FindPayments knows.
-func PaymentSortable(key string) bool {
-	_, ok := paymentSorts[key]
-	return ok
-}
-
 // FindPayments returns one page of the payments a may view that match f,
 // and their (capped) total. The permission condition is part of the SQL;
 // marketing gets none.
-func (db *DB) FindPayments(ctx context.Context, a crm.Actor, f PaymentFilter) ([]crm.Payment, crm.Total, error) {
+func (db *DB) FindPayments(ctx context.Context, a crm.Actor, f crm.PaymentFilter) ([]crm.Payment, crm.Total, error) {
 	q := paymentQuery(a, f)
 	total, err := q.count(ctx, db, "FindPayments", "payments p")
 	if err != nil {
@@ -466,7 +401,7 @@ func (db *DB) FindPayments(ctx context.Context, a crm.Actor, f PaymentFilter) ([
 
 // paymentQuery builds the conditions of f for a (the list and its export):
 // the permission condition first, then the tab's and the filters'.
-func paymentQuery(a crm.Actor, f PaymentFilter) *query {
+func paymentQuery(a crm.Actor, f crm.PaymentFilter) *query {
 	var q query
 	q.scope(a, crm.ResPayment, "p", f.Tab)
 	q.moneySearch("p", f.Query)
@@ -575,7 +510,7 @@ func checkPaymentMethod(in *crm.PaymentInput, current string) error {
 	if in.Method != "" && in.Method == current {
 		return nil
 	}
-	code, ok := PaymentMethodCode(in.Method)
+	code, ok := crm.PaymentMethodCode(in.Method)
 	if !ok {
 		return &crm.Error{Code: crm.EINVALID, Message: "error.invalid", Fields: map[string]string{"method": "error.choose"}}
 	}

@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"crm/internal/crm"
-	"crm/internal/postgres"
 	"crm/internal/route"
 	"crm/internal/webctx"
 	"crm/web/views"
@@ -41,20 +40,10 @@ func (s *Server) handleInvoices(w http.ResponseWriter, r *http.Request) {
 
 // invoiceFilter reads the invoice list's query string (tab, filters,
 // sort, page) for a; the list and its export read it alike.
-func invoiceFilter(r *http.Request, a crm.Actor) (postgres.InvoiceFilter, []crm.ListTab) {
-	q := r.URL.Query()
-	tab, tabs := listTab(r, a, crm.ResInvoice)
-	f := postgres.InvoiceFilter{Tab: tab, Query: q.Get("q"), Confirmed: confirmedFilter(q.Get("confirmed")),
-		Type: crm.InvoiceType(q.Get("type")), OrderID: queryID(r, "order"), CustomerID: queryID(r, "customer"),
-		From: queryDate(r, "from"), To: queryDate(r, "to"), Sort: q.Get("sort"), Desc: q.Get("dir") == "desc"}
-	if f.Type != crm.InvoiceNormal && f.Type != crm.InvoiceSpecial {
-		f.Type = ""
-	}
-	if !postgres.InvoiceSortable(f.Sort) {
-		f.Sort, f.Desc = "", false
-	}
-	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
-	f.Page = f.Page.Norm()
+func invoiceFilter(r *http.Request, a crm.Actor) (crm.InvoiceFilter, []crm.ListTab) {
+	var f crm.InvoiceFilter
+	tabs := crm.ListTabs(a, crm.ResInvoice)
+	f.Parse(r.URL.Query(), tabs)
 	return f, tabs
 }
 

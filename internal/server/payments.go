@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"crm/internal/crm"
-	"crm/internal/postgres"
 	"crm/internal/route"
 	"crm/internal/webctx"
 	"crm/web/views"
@@ -21,14 +20,6 @@ import (
 
 // today is the default day of the money forms, in the business zone.
 func today() string { return time.Now().In(crm.Zone).Format("2006-01-02") }
-
-// confirmedFilter keeps the 财务确认 filter to its values.
-func confirmedFilter(v string) string {
-	if v == "yes" || v == "no" {
-		return v
-	}
-	return ""
-}
 
 // narrowedLabels names the order and customer a money list is narrowed to,
 // when the actor may view them (the list itself stays narrowed either way).
@@ -89,17 +80,10 @@ func (s *Server) handlePayments(w http.ResponseWriter, r *http.Request) {
 
 // paymentFilter reads the payment list's query string (tab, filters,
 // sort, page) for a; the list and its export read it alike.
-func paymentFilter(r *http.Request, a crm.Actor) (postgres.PaymentFilter, []crm.ListTab) {
-	q := r.URL.Query()
-	tab, tabs := listTab(r, a, crm.ResPayment)
-	f := postgres.PaymentFilter{Tab: tab, Query: q.Get("q"), Confirmed: confirmedFilter(q.Get("confirmed")),
-		OrderID: queryID(r, "order"), CustomerID: queryID(r, "customer"), From: queryDate(r, "from"), To: queryDate(r, "to"),
-		Sort: q.Get("sort"), Desc: q.Get("dir") == "desc", OwnerID: queryID(r, "owner"), DepartmentID: queryID(r, "department")}
-	if !postgres.PaymentSortable(f.Sort) {
-		f.Sort, f.Desc = "", false
-	}
-	f.Page.Page, _ = strconv.Atoi(q.Get("page"))
-	f.Page = f.Page.Norm()
+func paymentFilter(r *http.Request, a crm.Actor) (crm.PaymentFilter, []crm.ListTab) {
+	var f crm.PaymentFilter
+	tabs := crm.ListTabs(a, crm.ResPayment)
+	f.Parse(r.URL.Query(), tabs)
 	return f, tabs
 }
 
@@ -145,7 +129,7 @@ func (s *Server) handlePaymentNew(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := views.PaymentFormProps{Back: safeBack(r.URL.Query().Get("back")),
-		Values: views.PaymentFormValues{PaidOn: today(), Method: postgres.PaymentMethods[0]}}
+		Values: views.PaymentFormValues{PaidOn: today(), Method: crm.PaymentMethods[0]}}
 	if err := s.paymentFormFor(r, &p, queryID(r, "order"), r.URL.Query().Get("order_q")); err != nil {
 		s.fail(w, r, err)
 		return
