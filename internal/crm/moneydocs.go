@@ -13,6 +13,35 @@ import (
 // written back to the query string here), the payment methods and the
 // order choices of the forms.
 
+// MoneyDoc is what a payment and an invoice share: the order it goes
+// against, its customer (the order's) with the customer's ownership copy,
+// its owner, the amount and notes, and finance's confirmation (财务确认),
+// which locks it for good.
+type MoneyDoc struct {
+	ID              int64
+	OrderID         int64
+	OrderNumber     string
+	Amount          decimal.Decimal
+	Notes           string
+	Confirmed       bool
+	ConfirmedBy     int64
+	ConfirmedByName string
+	ConfirmedAt     *time.Time
+	Parent          // the order's customer
+	Owned
+}
+
+// Money is the shared part itself (for code written once for both kinds).
+func (d MoneyDoc) Money() MoneyDoc { return d }
+
+// record is the policy's view of a money document of resource res: a
+// confirmed one is locked.
+func (d MoneyDoc) record(res Resource) Record {
+	r := d.Parent.child(d.Owned, res)
+	r.Locked = d.Confirmed
+	return r
+}
+
 // MoneyFilter is what the payment and invoice lists share besides
 // ListQuery: the 财务确认 filter, the order or customer the list is
 // narrowed to, and a range of days (the payment's or invoice's day).
