@@ -277,7 +277,7 @@ func PaymentExport(a crm.Actor, f crm.PaymentFilter) ExportQuery {
 		{"method", "p.method"}, {"notes", "p.notes"}, {"owner", "coalesce(ow.username, '')"},
 		{"confirmed", "p.confirmed"}, {"confirmed_by", "coalesce(cf.username, '')"}, {"confirmed_at", "p.confirmed_at"},
 		{"created_at", "p.created_at"},
-	}, paymentFrom, paymentQuery(a, f), orderBy(paymentSorts, f.Sort, f.Desc, "p.created_at DESC, p.id DESC"))
+	}, paymentTable.fromSQL(), paymentQuery(a, f), paymentTable.orderBy(f.ListQuery))
 }
 
 // InvoiceExport is the invoices of a's list f (every page) for an export.
@@ -288,5 +288,5 @@ func InvoiceExport(a crm.Actor, f crm.InvoiceFilter) ExportQuery {
 		{"owner", "coalesce(ow.username, '')"}, {"confirmed", "i.confirmed"},
 		{"confirmed_by", "coalesce(cf.username, '')"}, {"confirmed_at", "i.confirmed_at"},
 		{"created_at", "i.created_at"},
-	}, invoiceFrom, invoiceQuery(a, f), orderBy(invoiceSorts, f.Sort, f.Desc, "i.created_at DESC, i.id DESC"))
+	}, invoiceTable.fromSQL(), invoiceQuery(a, f), invoiceTable.orderBy(f.ListQuery))
 }

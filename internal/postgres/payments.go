@@ -249,12 +249,19 @@ func confirmMoney(ctx context.Context, tx pgx.Tx, a crm.Actor, k moneyKind, id, 
 		orderID, amount); err != nil {
 		return amount, err
 	}
-	if _, err := tx.Exec(ctx, `/* postgres.confirmMoney customer */ UPDATE customers SET `+k.figure+` = `+k.figure+` + $2 WHERE id = $1`,
-		o.CustomerID, amount); err != nil {
+	if err := addCustomerFigure(ctx, tx, k, o.CustomerID, amount); err != nil {
 		return amount, err
 	}
 	return amount, recordHistory(ctx, tx, k.res, id, a.ID, "confirm",
 		[]crm.Change{{Field: k.amountField, New: amount.StringFixed(2)}})
+}
+
+// addCustomerFigure adds a confirmed amount to the customer's figure of
+// kind k (paid_amount or invoiced_amount).
+func addCustomerFigure(ctx context.Context, tx pgx.Tx, k moneyKind, customerID int64, amount decimal.Decimal) error {
+	_, err := tx.Exec(ctx, `/* postgres.confirmMoney customer */ UPDATE customers SET `+k.figure+` = `+k.figure+` + $2 WHERE id = $1`,
+		customerID, amount)
+	return err
 }
 
 // collaboratorsByCustomer returns the collaborators of each of the given
@@ -327,46 +334,12 @@ func businessDate(t time.Time) time.Time { return *businessDay(&t) }
 
 // Payments.
 
-const paymentFrom = `payments p
-	JOIN orders o ON o.id = p.order_id
-	JOIN customers cu ON cu.id = p.customer_id
-	LEFT JOIN employees ow ON ow.id = p.owner_id
-	LEFT JOIN departments d ON d.id = p.department_id
-	LEFT JOIN employees cb ON cb.id = p.created_by
-	LEFT JOIN employees cf ON cf.id = p.confirmed_by`
-
-const paymentColumns = `p.id, p.order_id, o.number, p.amount, p.paid_on, p.method, p.notes,
-	p.confirmed, coalesce(p.confirmed_by, 0), coalesce(cf.name, ''), p.confirmed_at,
-	p.customer_id, cu.name, coalesce(p.customer_owner_id, 0), coalesce(p.customer_department_id, 0),
-	coalesce(p.owner_id, 0), coalesce(ow.name, ''), coalesce(p.department_id, 0), coalesce(d.name, ''),
-	p.created_by, coalesce(cb.name, ''), p.created_at, p.updated_at, p.is_demo`
-
-func scanPayment(r pgx.CollectableRow) (crm.Payment, error) {
-	var p crm.Payment
-	err := r.Scan(&p.ID, &p.OrderID, &p.OrderNumber, &p.Amount, &p.PaidOn, &p.Method, &p.Notes,
-		&p.Confirmed, &p.ConfirmedBy, &p.ConfirmedByName, &p.ConfirmedAt,
-		&p.CustomerID, &p.Parent.Name, &p.CustomerOwnerID, &p.CustomerDepartmentID,
-		&p.OwnerID, &p.OwnerName, &p.DepartmentID, &p.DepartmentName,
-		&p.CreatedBy, &p.CreatedByName, &p.CreatedAt, &p.UpdatedAt, &p.IsDemo)
-	p.PaidOn = businessDate(p.PaidOn)
-	return p, err
-}
-
-// withPaymentCollaborators fills each payment's customer collaborators.
-func withPaymentCollaborators(ctx context.Context, q collabQuerier, list []crm.Payment) ([]crm.Payment, error) {
-	ids := make([]int64, 0, len(list))
-	for _, p := range list {
-		ids = append(ids, p.CustomerID)
-	}
-	collab, err := collaboratorsByCustomer(ctx, q, ids)
-	if err != nil {
-		return nil, err
-	}
-	for i := range list {
-		list[i].Collaborators = collab[list[i].CustomerID]
-	}
-	return list, nil
-}
+// paymentTable is the payments' table for the shared path (moneydocs.go).
+var paymentTable = &moneyTable[crm.Payment]{moneyKind: paymentMoney, one: "Payment", alias: "p",
+	own: "p.paid_on, p.method", sorts: paymentSorts,
+	doc:   func(p *crm.Payment) *crm.MoneyDoc { return &p.MoneyDoc },
+	scans: func(p *crm.Payment) []any { return []any{&p.PaidOn, &p.Method} },
+	fix:   func(p *crm.Payment) { p.PaidOn = businessDate(p.PaidOn) }}
 
 var paymentSorts = map[string]string{
 	"paid":      "p.paid_on, p.id",
@@ -379,128 +352,39 @@ var paymentSorts = map[string]string{
 // and their (capped) total. The permission condition is part of the SQL;
 // marketing gets none.
 func (db *DB) FindPayments(ctx context.Context, a crm.Actor, f crm.PaymentFilter) ([]crm.Payment, crm.Total, error) {
-	q := paymentQuery(a, f)
-	total, err := q.count(ctx, db, "FindPayments", "payments p")
-	if err != nil {
-		return nil, total, err
-	}
-	p := f.Page.Norm()
-	order := orderBy(paymentSorts, f.Sort, f.Desc, "p.created_at DESC, p.id DESC")
-	rows, err := db.Pool.Query(ctx, `/* postgres.FindPayments */ SELECT `+paymentColumns+` FROM `+paymentFrom+q.whereSQL()+
-		` ORDER BY `+order+` LIMIT `+strconv.Itoa(p.PerPage)+` OFFSET `+strconv.Itoa((p.Page-1)*p.PerPage), q.args.List...)
-	if err != nil {
-		return nil, total, err
-	}
-	list, err := pgx.CollectRows(rows, scanPayment)
-	if err != nil {
-		return nil, total, err
-	}
-	list, err = withPaymentCollaborators(ctx, db.anchored(), list)
-	return list, total, err
+	return paymentTable.find(ctx, db, paymentQuery(a, f), f.ListQuery)
 }
 
 // paymentQuery builds the conditions of f for a (the list and its export):
 // the permission condition first, then the tab's and the filters'.
 func paymentQuery(a crm.Actor, f crm.PaymentFilter) *query {
-	var q query
-	q.scope(a, crm.ResPayment, "p", f.Tab)
-	q.moneySearch("p", f.Query)
-	q.moneyFilters("p", "paid_on", f.Confirmed, f.OrderID, f.CustomerID, f.From, f.To)
+	q := paymentTable.query(a, f.ListQuery, f.MoneyFilter, "paid_on")
 	if f.OwnerID != 0 {
 		q.and("p.owner_id = " + q.arg(f.OwnerID))
 	}
 	if f.DepartmentID != 0 {
 		q.and("p.department_id = " + q.arg(f.DepartmentID))
 	}
-	return &q
+	return q
 }
 
 // PaymentsOfOrder returns the payments of an order that a may view, oldest
 // first (at most 200): the order page's money section.
 func (db *DB) PaymentsOfOrder(ctx context.Context, a crm.Actor, orderID int64) ([]crm.Payment, error) {
-	return db.paymentsWhere(ctx, a, "PaymentsOfOrder", "p.order_id", orderID, "p.paid_on, p.id")
+	return paymentTable.where(ctx, db, a, "PaymentsOfOrder", "order_id", orderID, "p.paid_on, p.id")
 }
 
 // PaymentsOf returns the payments of a customer that a may view, newest
 // first (at most 200): the customer page's payments tab.
 func (db *DB) PaymentsOf(ctx context.Context, a crm.Actor, customerID int64) ([]crm.Payment, error) {
-	return db.paymentsWhere(ctx, a, "PaymentsOf", "p.customer_id", customerID, "p.paid_on DESC, p.id DESC")
-}
-
-// paymentsWhere lists the viewable payments whose col is id, in order.
-func (db *DB) paymentsWhere(ctx context.Context, a crm.Actor, name, col string, id int64, order string) ([]crm.Payment, error) {
-	var q query
-	q.and(col + " = " + q.arg(id))
-	q.scope(a, crm.ResPayment, "p", crm.TabAll)
-	rows, err := db.anchored().Query(ctx, `/* postgres.`+name+` */ SELECT `+paymentColumns+` FROM `+paymentFrom+q.whereSQL()+
-		` ORDER BY `+order+` LIMIT 200`, q.args.List...)
-	if err != nil {
-		return nil, err
-	}
-	list, err := pgx.CollectRows(rows, scanPayment)
-	if err != nil {
-		return nil, err
-	}
-	return withPaymentCollaborators(ctx, db.anchored(), list)
+	return paymentTable.where(ctx, db, a, "PaymentsOf", "customer_id", customerID, "p.paid_on DESC, p.id DESC")
 }
 
 // PaymentByID returns a payment a may view, with its customer's
 // collaborators (so that Record() is right); ENOTFOUND if it does not exist
 // or a may not view it.
 func (db *DB) PaymentByID(ctx context.Context, a crm.Actor, id int64) (crm.Payment, error) {
-	var q query
-	q.and("p.id = " + q.arg(id))
-	q.scope(a, crm.ResPayment, "p", crm.TabAll)
-	rows, err := db.anchored().Query(ctx, `/* postgres.PaymentByID */ SELECT `+paymentColumns+` FROM `+paymentFrom+q.whereSQL(), q.args.List...)
-	if err != nil {
-		return crm.Payment{}, err
-	}
-	p, err := pgx.CollectExactlyOneRow(rows, scanPayment)
-	if err != nil {
-		return p, translate(err)
-	}
-	p.Collaborators, err = collaboratorIDs(ctx, db.anchored(), p.CustomerID)
-	return p, err
-}
-
-// paymentInTx reads one payment with its customer's collaborators, locking
-// its row when lock is set. It does not check visibility.
-func paymentInTx(ctx context.Context, tx pgx.Tx, id int64, lock bool) (crm.Payment, error) {
-	sql := `/* postgres.paymentInTx */ SELECT ` + paymentColumns + ` FROM ` + paymentFrom + ` WHERE p.id = $1`
-	if lock {
-		sql += ` FOR UPDATE OF p`
-	}
-	rows, err := tx.Query(ctx, sql, id)
-	if err != nil {
-		return crm.Payment{}, err
-	}
-	p, err := pgx.CollectExactlyOneRow(rows, scanPayment)
-	if err != nil {
-		return p, translate(err)
-	}
-	p.Collaborators, err = collaboratorIDs(ctx, tx, p.CustomerID)
-	return p, err
-}
-
-// paymentForChange checks that a may view the payment (ENOTFOUND
-// otherwise), then locks it and returns it as it is now; a confirmed
-// payment is EFORBIDDEN "payment.locked" for everyone.
-func paymentForChange(ctx context.Context, tx pgx.Tx, a crm.Actor, id int64) (crm.Payment, error) {
-	before, err := paymentInTx(ctx, tx, id, false)
-	if err != nil {
-		return before, err
-	}
-	if !crm.CanView(a, before.Record()) {
-		return before, crm.ErrNotFound
-	}
-	p, err := paymentInTx(ctx, tx, id, true)
-	if err != nil {
-		return p, err
-	}
-	if p.Confirmed {
-		return p, crm.Errorf(crm.EFORBIDDEN, paymentMoney.locked)
-	}
-	return p, nil
+	return paymentTable.byID(ctx, db, a, id)
 }
 
 // checkPaymentMethod turns the typed method into its code: a known method,
@@ -564,7 +448,7 @@ func (db *DB) CreatePayment(ctx context.Context, a crm.Actor, in crm.PaymentInpu
 // amount. Its history records every changed field.
 func (db *DB) UpdatePayment(ctx context.Context, a crm.Actor, id int64, in crm.PaymentInput) error {
 	return db.InTx(ctx, func(tx pgx.Tx) error {
-		old, err := paymentForChange(ctx, tx, a, id)
+		old, err := paymentTable.forChange(ctx, tx, a, id)
 		if err != nil {
 			return err
 		}
@@ -592,7 +476,7 @@ func (db *DB) UpdatePayment(ctx context.Context, a crm.Actor, id int64, in crm.P
 			id, in.Amount, dateArg(in.PaidOn), in.Method, in.Notes); err != nil {
 			return translate(err)
 		}
-		now, err := paymentInTx(ctx, tx, id, false)
+		now, err := paymentTable.inTx(ctx, tx, id, false)
 		if err != nil {
 			return err
 		}
@@ -612,20 +496,7 @@ func (db *DB) UpdatePayment(ctx context.Context, a crm.Actor, id int64, in crm.P
 // it, EFORBIDDEN for a confirmed one ("payment.locked") or unless a may
 // delete it. It never counted in any figure, so none moves.
 func (db *DB) DeletePayment(ctx context.Context, a crm.Actor, id int64) error {
-	return db.InTx(ctx, func(tx pgx.Tx) error {
-		p, err := paymentForChange(ctx, tx, a, id)
-		if err != nil {
-			return err
-		}
-		if !crm.CanDelete(a, p.Record()) {
-			return crm.ErrForbidden
-		}
-		if _, err := tx.Exec(ctx, `/* postgres.DeletePayment */ DELETE FROM payments WHERE id = $1 AND NOT confirmed`, id); err != nil {
-			return translate(err)
-		}
-		return recordHistory(ctx, tx, crm.ResPayment, id, a.ID, "delete",
-			[]crm.Change{{Field: paymentMoney.amountField, Old: p.Amount.StringFixed(2)}})
-	})
+	return paymentTable.remove(ctx, db, a, id)
 }
 
 // ConfirmPayment is finance's confirmation of a payment (财务确认), in one
@@ -637,26 +508,5 @@ func (db *DB) DeletePayment(ctx context.Context, a crm.Actor, id int64) error {
 // confirmed payments would pass its total — then nothing changes. It
 // returns the amount confirmed.
 func (db *DB) ConfirmPayment(ctx context.Context, a crm.Actor, id int64) (decimal.Decimal, error) {
-	var amount decimal.Decimal
-	err := db.InTx(ctx, func(tx pgx.Tx) error {
-		p, err := paymentInTx(ctx, tx, id, false)
-		if err != nil {
-			return err
-		}
-		rec := p.Record()
-		if !crm.CanView(a, rec) {
-			return crm.ErrNotFound
-		}
-		if p.Confirmed {
-			return crm.Errorf(crm.EFORBIDDEN, paymentMoney.locked)
-		}
-		if !crm.CanDo(a, crm.ActConfirm, rec) {
-			return crm.ErrForbidden
-		}
-		if amount, err = confirmMoney(ctx, tx, a, paymentMoney, id, p.OrderID); err != nil {
-			return err
-		}
-		return notifyConfirmed(ctx, tx, a, crm.ResPayment, id, rec, p.OrderID)
-	})
-	return amount, err
+	return paymentTable.confirm(ctx, db, a, id)
 }
