@@ -364,27 +364,13 @@ func (in *OrderInput) Validate() error {
 
 // Payment is money received against an order (回款单).
 type Payment struct {
-	ID              int64
-	OrderID         int64
-	OrderNumber     string
-	Amount          decimal.Decimal
-	PaidOn          time.Time
-	Method          string
-	Notes           string
-	Confirmed       bool
-	ConfirmedBy     int64
-	ConfirmedByName string
-	ConfirmedAt     *time.Time
-	Parent          // the order's customer
-	Owned
+	MoneyDoc
+	PaidOn time.Time
+	Method string
 }
 
 // Record is the policy's view of the payment: confirmed payments are locked.
-func (p Payment) Record() Record {
-	r := p.Parent.child(p.Owned, ResPayment)
-	r.Locked = p.Confirmed
-	return r
-}
+func (p Payment) Record() Record { return p.record(ResPayment) }
 
 // PaymentInput is the editable part of a payment.
 type PaymentInput struct {
@@ -423,28 +409,14 @@ const (
 
 // Invoice is an invoice issued against an order (开票单).
 type Invoice struct {
-	ID              int64
-	OrderID         int64
-	OrderNumber     string
-	Amount          decimal.Decimal
-	InvoiceNo       string
-	InvoiceType     InvoiceType
-	IssuedOn        time.Time
-	Notes           string
-	Confirmed       bool
-	ConfirmedBy     int64
-	ConfirmedByName string
-	ConfirmedAt     *time.Time
-	Parent          // the order's customer
-	Owned
+	MoneyDoc
+	InvoiceNo   string
+	InvoiceType InvoiceType
+	IssuedOn    time.Time
 }
 
 // Record is the policy's view of the invoice: confirmed invoices are locked.
-func (i Invoice) Record() Record {
-	r := i.Parent.child(i.Owned, ResInvoice)
-	r.Locked = i.Confirmed
-	return r
-}
+func (i Invoice) Record() Record { return i.record(ResInvoice) }
 
 // InvoiceInput is the editable part of an invoice.
 type InvoiceInput struct {

@@ -271,22 +271,22 @@ func OrderExport(a crm.Actor, f crm.OrderFilter) ExportQuery {
 }
 
 // PaymentExport is the payments of a's list f (every page) for an export.
-func PaymentExport(a crm.Actor, f PaymentFilter) ExportQuery {
+func PaymentExport(a crm.Actor, f crm.PaymentFilter) ExportQuery {
 	return newExport("PaymentExport", []exportField{
 		{"order", "o.number"}, {"customer", "cu.name"}, {"amount", "p.amount"}, {"paid_on", "p.paid_on"},
 		{"method", "p.method"}, {"notes", "p.notes"}, {"owner", "coalesce(ow.username, '')"},
 		{"confirmed", "p.confirmed"}, {"confirmed_by", "coalesce(cf.username, '')"}, {"confirmed_at", "p.confirmed_at"},
 		{"created_at", "p.created_at"},
-	}, paymentFrom, paymentQuery(a, f), orderBy(paymentSorts, f.Sort, f.Desc, "p.created_at DESC, p.id DESC"))
+	}, paymentTable.fromSQL(), paymentQuery(a, f), paymentTable.orderBy(f.ListQuery))
 }
 
 // InvoiceExport is the invoices of a's list f (every page) for an export.
-func InvoiceExport(a crm.Actor, f InvoiceFilter) ExportQuery {
+func InvoiceExport(a crm.Actor, f crm.InvoiceFilter) ExportQuery {
 	return newExport("InvoiceExport", []exportField{
 		{"order", "o.number"}, {"customer", "cu.name"}, {"amount", "i.amount"}, {"invoice_no", "i.invoice_no"},
 		{"invoice_type", "i.invoice_type"}, {"issued_on", "i.issued_on"}, {"notes", "i.notes"},
 		{"owner", "coalesce(ow.username, '')"}, {"confirmed", "i.confirmed"},
 		{"confirmed_by", "coalesce(cf.username, '')"}, {"confirmed_at", "i.confirmed_at"},
 		{"created_at", "i.created_at"},
-	}, invoiceFrom, invoiceQuery(a, f), orderBy(invoiceSorts, f.Sort, f.Desc, "i.created_at DESC, i.id DESC"))
+	}, invoiceTable.fromSQL(), invoiceQuery(a, f), invoiceTable.orderBy(f.ListQuery))
 }

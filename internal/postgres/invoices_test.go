@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"crm/internal/crm"
-	"crm/internal/postgres"
 )
 
 // invoice records an invoice as a, failing the test on error.
@@ -105,7 +104,7 @@ func TestInvoiceListsAndRace(t *testing.T) {
 	s2 := f.invoice(t, f.rep, order, "100.00", "NO-333", crm.InvoiceSpecial)
 	s3 := f.invoice(t, f.rep, order, "100.00", "NO-444", crm.InvoiceSpecial)
 
-	ids := func(a crm.Actor, filter postgres.InvoiceFilter) string {
+	ids := func(a crm.Actor, filter crm.InvoiceFilter) string {
 		t.Helper()
 		list, total, err := f.db.FindInvoices(ctx, a, filter)
 		if err != nil {
@@ -120,13 +119,13 @@ func TestInvoiceListsAndRace(t *testing.T) {
 		}
 		return fmt.Sprint(out)
 	}
-	if got := ids(f.admin, postgres.InvoiceFilter{Type: crm.InvoiceNormal}); got != fmt.Sprint([]int64{n1}) {
+	if got := ids(f.admin, crm.InvoiceFilter{Type: crm.InvoiceNormal}); got != fmt.Sprint([]int64{n1}) {
 		t.Errorf("normal: %s", got)
 	}
-	if got := ids(f.admin, postgres.InvoiceFilter{Query: "NO-3"}); got != fmt.Sprint([]int64{s2}) {
+	if got := ids(f.admin, crm.InvoiceFilter{ListQuery: crm.ListQuery{Query: "NO-3"}}); got != fmt.Sprint([]int64{s2}) {
 		t.Errorf("search number: %s", got)
 	}
-	if got := ids(f.mkt, postgres.InvoiceFilter{}); got != "[]" {
+	if got := ids(f.mkt, crm.InvoiceFilter{}); got != "[]" {
 		t.Errorf("marketing: %s", got)
 	}
 	if list, _ := f.db.InvoicesOf(ctx, f.mkt, f.customer); len(list) != 0 {
@@ -163,7 +162,7 @@ func TestInvoiceListsAndRace(t *testing.T) {
 		t.Fatalf("%d confirmed, want 3", won)
 	}
 	f.wantFigures(t, order, "0", "300.00")
-	if _, total, err := f.db.FindInvoices(ctx, f.fin, postgres.InvoiceFilter{Confirmed: "no"}); err != nil || total.N != 1 {
+	if _, total, err := f.db.FindInvoices(ctx, f.fin, crm.InvoiceFilter{MoneyFilter: crm.MoneyFilter{Confirmed: "no"}}); err != nil || total.N != 1 {
 		t.Errorf("unconfirmed: %d %v, want the one that lost", total.N, err)
 	}
 }

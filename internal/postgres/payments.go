@@ -55,36 +55,6 @@ var (
 		locked: "invoice.locked", already: "invoice.already_confirmed"}
 )
 
-// PaymentMethods are the payment methods (付款方式) the forms offer, in
-// their order; a payment stores the code. (Domain vocabulary: it belongs in
-// crm next to crm.InvoiceType once that file is open for it.)
-var PaymentMethods = []string{"bank_transfer", "cash", "cheque", "alipay", "wechat", "acceptance_bill", "other"}
-
-// paymentMethodNames maps the names people type (imports, the demo data)
-// to the codes.
-var paymentMethodNames = map[string]string{
-	"银行转账": "bank_transfer", "转账": "bank_transfer", "电汇": "bank_transfer", "bank transfer": "bank_transfer",
-	"现金": "cash", "支票": "cheque", "支付宝": "alipay", "微信": "wechat", "微信支付": "wechat", "wechat pay": "wechat",
-	"承兑汇票": "acceptance_bill", "承兑": "acceptance_bill", "银行承兑汇票": "acceptance_bill", "其他": "other",
-}
-
-// PaymentMethodCode returns the code of a payment method given as a code or
-// by a common name (银行转账, Bank transfer), and whether it is one. ""
-// (no method) is ("", true).
-func PaymentMethodCode(s string) (string, bool) {
-	s = crm.CleanText(s)
-	if s == "" {
-		return "", true
-	}
-	for _, m := range PaymentMethods {
-		if s == m {
-			return m, true
-		}
-	}
-	code, ok := paymentMethodNames[strings.ToLower(s)]
-	return code, ok
-}
-
 // moneyOrderFrom and moneyOrderColumns read an order as payments and
 // invoices need it: figures, status, ownership and its customer.
 const moneyOrderFrom = `orders o
@@ -128,24 +98,13 @@ func (db *DB) OrderForMoney(ctx context.Context, a crm.Actor, id int64) (crm.Ord
 	return o, err
 }
 
-// MoneyOrderChoice is an order offered by the pickers of the payment and
-// invoice forms.
-type MoneyOrderChoice struct {
-	ID             int64
-	Number         string
-	CustomerName   string
-	Total          decimal.Decimal
-	PaidAmount     decimal.Decimal
-	InvoicedAmount decimal.Decimal
-}
-
 // MaxMoneyOrderChoices bounds the order pickers.
 const MaxMoneyOrderChoices = 50
 
 // MoneyOrderChoices lists the approved orders a may view and record money
 // against whose number or customer name contains text (all when empty),
 // newest first, at most MaxMoneyOrderChoices.
-func (db *DB) MoneyOrderChoices(ctx context.Context, a crm.Actor, text string) ([]MoneyOrderChoice, error) {
+func (db *DB) MoneyOrderChoices(ctx context.Context, a crm.Actor, text string) ([]crm.MoneyOrderChoice, error) {
 	if !crm.CanCreate(a, crm.ResPayment) && !crm.CanCreate(a, crm.ResInvoice) {
 		return nil, nil
 	}
@@ -160,7 +119,7 @@ func (db *DB) MoneyOrderChoices(ctx context.Context, a crm.Actor, text string) (
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[MoneyOrderChoice])
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[crm.MoneyOrderChoice])
 }
 
 // moneyLock says how moneyOrderInTx locks: not at all (reading the
@@ -363,64 +322,12 @@ func businessDate(t time.Time) time.Time { return *businessDay(&t) }
 
 // Payments.
 
-const paymentFrom = `payments p
-	JOIN orders o ON o.id = p.order_id
-	JOIN customers cu ON cu.id = p.customer_id
-	LEFT JOIN employees ow ON ow.id = p.owner_id
-	LEFT JOIN departments d ON d.id = p.department_id
-	LEFT JOIN employees cb ON cb.id = p.created_by
-	LEFT JOIN employees cf ON cf.id = p.confirmed_by`
-
-const paymentColumns = `p.id, p.order_id, o.number, p.amount, p.paid_on, p.method, p.notes,
-	p.confirmed, coalesce(p.confirmed_by, 0), coalesce(cf.name, ''), p.confirmed_at,
-	p.customer_id, cu.name, coalesce(p.customer_owner_id, 0), coalesce(p.customer_department_id, 0),
-	coalesce(p.owner_id, 0), coalesce(ow.name, ''), coalesce(p.department_id, 0), coalesce(d.name, ''),
-	p.created_by, coalesce(cb.name, ''), p.created_at, p.updated_at, p.is_demo`
-
-func scanPayment(r pgx.CollectableRow) (crm.Payment, error) {
-	var p crm.Payment
-	err := r.Scan(&p.ID, &p.OrderID, &p.OrderNumber, &p.Amount, &p.PaidOn, &p.Method, &p.Notes,
-		&p.Confirmed, &p.ConfirmedBy, &p.ConfirmedByName, &p.ConfirmedAt,
-		&p.CustomerID, &p.Parent.Name, &p.CustomerOwnerID, &p.CustomerDepartmentID,
-		&p.OwnerID, &p.OwnerName, &p.DepartmentID, &p.DepartmentName,
-		&p.CreatedBy, &p.CreatedByName, &p.CreatedAt, &p.UpdatedAt, &p.IsDemo)
-	p.PaidOn = businessDate(p.PaidOn)
-	return p, err
-}
-
-// withPaymentCollaborators fills each payment's customer collaborators.
-func withPaymentCollaborators(ctx context.Context, q collabQuerier, list []crm.Payment) ([]crm.Payment, error) {
-	ids := make([]int64, 0, len(list))
-	for _, p := range list {
-		ids = append(ids, p.CustomerID)
-	}
-	collab, err := collaboratorsByCustomer(ctx, q, ids)
-	if err != nil {
-		return nil, err
-	}
-	for i := range list {
-		list[i].Collaborators = collab[list[i].CustomerID]
-	}
-	return list, nil
-}
-
-// PaymentFilter selects payments for a list.
-type PaymentFilter struct {
-	Tab        crm.ListTab
-	Query      string // order number, or customer name or phone
-	Confirmed  string // "": all, "yes": confirmed, "no": awaiting confirmation
-	OrderID    int64
-	CustomerID int64
-	From       *time.Time // paid on or after this day
-	To         *time.Time // paid on or before this day
-	// OwnerID and DepartmentID are the dashboard's filters (its 回款金额
-	// links here): the payment's owner (负责人) and department.
-	OwnerID      int64
-	DepartmentID int64
-	Sort         string // paid, amount, created, confirmed
-	Desc         bool
-	Page         crm.Page
-}
+// paymentTable is the payments' table for the shared path (moneydocs.go).
+var paymentTable = &moneyTable[crm.Payment]{moneyKind: paymentMoney, one: "Payment", alias: "p",
+	own: "p.paid_on, p.method", sorts: paymentSorts,
+	doc:   func(p *crm.Payment) *crm.MoneyDoc { return &p.MoneyDoc },
+	scans: func(p *crm.Payment) []any { return []any{&p.PaidOn, &p.Method} },
+	fix:   func(p *crm.Payment) { p.PaidOn = businessDate(p.PaidOn) }}
 
 var paymentSorts = map[string]string{
 	"paid":      "p.paid_on, p.id",
@@ -429,138 +336,43 @@ var paymentSorts = map[string]string{
 	"confirmed": "p.confirmed_at, p.id",
 }
 
-// PaymentSortable reports whether key is a sort FindPayments knows.
-func PaymentSortable(key string) bool {
-	_, ok := paymentSorts[key]
-	return ok
-}
-
 // FindPayments returns one page of the payments a may view that match f,
 // and their (capped) total. The permission condition is part of the SQL;
 // marketing gets none.
-func (db *DB) FindPayments(ctx context.Context, a crm.Actor, f PaymentFilter) ([]crm.Payment, crm.Total, error) {
-	q := paymentQuery(a, f)
-	total, err := q.count(ctx, db, "FindPayments", "payments p")
-	if err != nil {
-		return nil, total, err
-	}
-	p := f.Page.Norm()
-	order := orderBy(paymentSorts, f.Sort, f.Desc, "p.created_at DESC, p.id DESC")
-	rows, err := db.Pool.Query(ctx, `/* postgres.FindPayments */ SELECT `+paymentColumns+` FROM `+paymentFrom+q.whereSQL()+
-		` ORDER BY `+order+` LIMIT `+strconv.Itoa(p.PerPage)+` OFFSET `+strconv.Itoa((p.Page-1)*p.PerPage), q.args.List...)
-	if err != nil {
-		return nil, total, err
-	}
-	list, err := pgx.CollectRows(rows, scanPayment)
-	if err != nil {
-		return nil, total, err
-	}
-	list, err = withPaymentCollaborators(ctx, db.anchored(), list)
-	return list, total, err
+func (db *DB) FindPayments(ctx context.Context, a crm.Actor, f crm.PaymentFilter) ([]crm.Payment, crm.Total, error) {
+	return paymentTable.find(ctx, db, paymentQuery(a, f), f.ListQuery)
 }
 
 // paymentQuery builds the conditions of f for a (the list and its export):
 // the permission condition first, then the tab's and the filters'.
-func paymentQuery(a crm.Actor, f PaymentFilter) *query {
-	var q query
-	q.scope(a, crm.ResPayment, "p", f.Tab)
-	q.moneySearch("p", f.Query)
-	q.moneyFilters("p", "paid_on", f.Confirmed, f.OrderID, f.CustomerID, f.From, f.To)
+func paymentQuery(a crm.Actor, f crm.PaymentFilter) *query {
+	q := paymentTable.query(a, f.ListQuery, f.MoneyFilter, "paid_on")
 	if f.OwnerID != 0 {
 		q.and("p.owner_id = " + q.arg(f.OwnerID))
 	}
 	if f.DepartmentID != 0 {
 		q.and("p.department_id = " + q.arg(f.DepartmentID))
 	}
-	return &q
+	return q
 }
 
 // PaymentsOfOrder returns the payments of an order that a may view, oldest
 // first (at most 200): the order page's money section.
 func (db *DB) PaymentsOfOrder(ctx context.Context, a crm.Actor, orderID int64) ([]crm.Payment, error) {
-	return db.paymentsWhere(ctx, a, "PaymentsOfOrder", "p.order_id", orderID, "p.paid_on, p.id")
+	return paymentTable.where(ctx, db, a, "PaymentsOfOrder", "order_id", orderID, "p.paid_on, p.id")
 }
 
 // PaymentsOf returns the payments of a customer that a may view, newest
 // first (at most 200): the customer page's payments tab.
 func (db *DB) PaymentsOf(ctx context.Context, a crm.Actor, customerID int64) ([]crm.Payment, error) {
-	return db.paymentsWhere(ctx, a, "PaymentsOf", "p.customer_id", customerID, "p.paid_on DESC, p.id DESC")
-}
-
-// paymentsWhere lists the viewable payments whose col is id, in order.
-func (db *DB) paymentsWhere(ctx context.Context, a crm.Actor, name, col string, id int64, order string) ([]crm.Payment, error) {
-	var q query
-	q.and(col + " = " + q.arg(id))
-	q.scope(a, crm.ResPayment, "p", crm.TabAll)
-	rows, err := db.anchored().Query(ctx, `/* postgres.`+name+` */ SELECT `+paymentColumns+` FROM `+paymentFrom+q.whereSQL()+
-		` ORDER BY `+order+` LIMIT 200`, q.args.List...)
-	if err != nil {
-		return nil, err
-	}
-	list, err := pgx.CollectRows(rows, scanPayment)
-	if err != nil {
-		return nil, err
-	}
-	return withPaymentCollaborators(ctx, db.anchored(), list)
+	return paymentTable.where(ctx, db, a, "PaymentsOf", "customer_id", customerID, "p.paid_on DESC, p.id DESC")
 }
 
 // PaymentByID returns a payment a may view, with its customer's
 // collaborators (so that Record() is right); ENOTFOUND if it does not exist
 // or a may not view it.
 func (db *DB) PaymentByID(ctx context.Context, a crm.Actor, id int64) (crm.Payment, error) {
-	var q query
-	q.and("p.id = " + q.arg(id))
-	q.scope(a, crm.ResPayment, "p", crm.TabAll)
-	rows, err := db.anchored().Query(ctx, `/* postgres.PaymentByID */ SELECT `+paymentColumns+` FROM `+paymentFrom+q.whereSQL(), q.args.List...)
-	if err != nil {
-		return crm.Payment{}, err
-	}
-	p, err := pgx.CollectExactlyOneRow(rows, scanPayment)
-	if err != nil {
-		return p, translate(err)
-	}
-	p.Collaborators, err = collaboratorIDs(ctx, db.anchored(), p.CustomerID)
-	return p, err
-}
-
-// paymentInTx reads one payment with its customer's collaborators, locking
-// its row when lock is set. It does not check visibility.
-func paymentInTx(ctx context.Context, tx pgx.Tx, id int64, lock bool) (crm.Payment, error) {
-	sql := `/* postgres.paymentInTx */ SELECT ` + paymentColumns + ` FROM ` + paymentFrom + ` WHERE p.id = $1`
-	if lock {
-		sql += ` FOR UPDATE OF p`
-	}
-	rows, err := tx.Query(ctx, sql, id)
-	if err != nil {
-		return crm.Payment{}, err
-	}
-	p, err := pgx.CollectExactlyOneRow(rows, scanPayment)
-	if err != nil {
-		return p, translate(err)
-	}
-	p.Collaborators, err = collaboratorIDs(ctx, tx, p.CustomerID)
-	return p, err
-}
-
-// paymentForChange checks that a may view the payment (ENOTFOUND
-// otherwise), then locks it and returns it as it is now; a confirmed
-// payment is EFORBIDDEN "payment.locked" for everyone.
-func paymentForChange(ctx context.Context, tx pgx.Tx, a crm.Actor, id int64) (crm.Payment, error) {
-	before, err := paymentInTx(ctx, tx, id, false)
-	if err != nil {
-		return before, err
-	}
-	if !crm.CanView(a, before.Record()) {
-		return before, crm.ErrNotFound
-	}
-	p, err := paymentInTx(ctx, tx, id, true)
-	if err != nil {
-		return p, err
-	}
-	if p.Confirmed {
-		return p, crm.Errorf(crm.EFORBIDDEN, paymentMoney.locked)
-	}
-	return p, nil
+	return paymentTable.byID(ctx, db, a, id)
 }
 
 // checkPaymentMethod turns the typed method into its code: a known method,
@@ -570,7 +382,7 @@ func checkPaymentMethod(in *crm.PaymentInput, current string) error {
 	if in.Method != "" && in.Method == current {
 		return nil
 	}
-	code, ok := PaymentMethodCode(in.Method)
+	code, ok := crm.PaymentMethodCode(in.Method)
 	if !ok {
 		return &crm.Error{Code: crm.EINVALID, Message: "error.invalid", Fields: map[string]string{"method": "error.choose"}}
 	}
@@ -624,7 +436,7 @@ func (db *DB) CreatePayment(ctx context.Context, a crm.Actor, in crm.PaymentInpu
 // amount. Its history records every changed field.
 func (db *DB) UpdatePayment(ctx context.Context, a crm.Actor, id int64, in crm.PaymentInput) error {
 	return db.InTx(ctx, func(tx pgx.Tx) error {
-		old, err := paymentForChange(ctx, tx, a, id)
+		old, err := paymentTable.forChange(ctx, tx, a, id)
 		if err != nil {
 			return err
 		}
@@ -652,7 +464,7 @@ func (db *DB) UpdatePayment(ctx context.Context, a crm.Actor, id int64, in crm.P
 			id, in.Amount, dateArg(in.PaidOn), in.Method, in.Notes); err != nil {
 			return translate(err)
 		}
-		now, err := paymentInTx(ctx, tx, id, false)
+		now, err := paymentTable.inTx(ctx, tx, id, false)
 		if err != nil {
 			return err
 		}
@@ -672,20 +484,7 @@ func (db *DB) UpdatePayment(ctx context.Context, a crm.Actor, id int64, in crm.P
 // it, EFORBIDDEN for a confirmed one ("payment.locked") or unless a may
 // delete it. It never counted in any figure, so none moves.
 func (db *DB) DeletePayment(ctx context.Context, a crm.Actor, id int64) error {
-	return db.InTx(ctx, func(tx pgx.Tx) error {
-		p, err := paymentForChange(ctx, tx, a, id)
-		if err != nil {
-			return err
-		}
-		if !crm.CanDelete(a, p.Record()) {
-			return crm.ErrForbidden
-		}
-		if _, err := tx.Exec(ctx, `/* postgres.DeletePayment */ DELETE FROM payments WHERE id = $1 AND NOT confirmed`, id); err != nil {
-			return translate(err)
-		}
-		return recordHistory(ctx, tx, crm.ResPayment, id, a.ID, "delete",
-			[]crm.Change{{Field: paymentMoney.amountField, Old: p.Amount.StringFixed(2)}})
-	})
+	return paymentTable.remove(ctx, db, a, id)
 }
 
 // ConfirmPayment is finance's confirmation of a payment (财务确认), in one
@@ -697,26 +496,5 @@ func (db *DB) DeletePayment(ctx context.Context, a crm.Actor, id int64) error {
 // confirmed payments would pass its total — then nothing changes. It
 // returns the amount confirmed.
 func (db *DB) ConfirmPayment(ctx context.Context, a crm.Actor, id int64) (decimal.Decimal, error) {
-	var amount decimal.Decimal
-	err := db.InTx(ctx, func(tx pgx.Tx) error {
-		p, err := paymentInTx(ctx, tx, id, false)
-		if err != nil {
-			return err
-		}
-		rec := p.Record()
-		if !crm.CanView(a, rec) {
-			return crm.ErrNotFound
-		}
-		if p.Confirmed {
-			return crm.Errorf(crm.EFORBIDDEN, paymentMoney.locked)
-		}
-		if !crm.CanDo(a, crm.ActConfirm, rec) {
-			return crm.ErrForbidden
-		}
-		if amount, err = confirmMoney(ctx, tx, a, paymentMoney, id, p.OrderID); err != nil {
-			return err
-		}
-		return notifyConfirmed(ctx, tx, a, crm.ResPayment, id, rec, p.OrderID)
-	})
-	return amount, err
+	return paymentTable.confirm(ctx, db, a, id)
 }

@@ -410,7 +410,7 @@ func TestPaymentListsAndScope(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ids := func(a crm.Actor, filter postgres.PaymentFilter) []int64 {
+	ids := func(a crm.Actor, filter crm.PaymentFilter) []int64 {
 		t.Helper()
 		list, total, err := f.db.FindPayments(ctx, a, filter)
 		if err != nil {
@@ -431,7 +431,7 @@ func TestPaymentListsAndScope(t *testing.T) {
 			t.Errorf("%s: %v, want %v", name, got, want)
 		}
 	}
-	all := postgres.PaymentFilter{Tab: crm.TabAll}
+	all := crm.PaymentFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll}}
 	want("admin", ids(f.admin, all), p3, p2, p1)
 	want("finance", ids(f.fin, all), p3, p2, p1)
 	want("rep (owner of the customer)", ids(f.rep, all), p2, p1)
@@ -439,19 +439,19 @@ func TestPaymentListsAndScope(t *testing.T) {
 	want("collaborator of the customer", ids(f.collab, all), p2, p1)
 	want("manager of 销售部", ids(f.mgr, all), p2, p1)
 	want("marketing", ids(f.mkt, all))
-	want("rep mine", ids(f.rep, postgres.PaymentFilter{Tab: crm.TabMine}), p1)
-	want("finance mine", ids(f.fin, postgres.PaymentFilter{Tab: crm.TabMine}), p2)
-	want("confirmed", ids(f.admin, postgres.PaymentFilter{Confirmed: "yes"}), p2)
-	want("unconfirmed", ids(f.admin, postgres.PaymentFilter{Confirmed: "no"}), p3, p1)
-	want("order", ids(f.admin, postgres.PaymentFilter{OrderID: otherOrder}), p3)
-	want("customer", ids(f.admin, postgres.PaymentFilter{CustomerID: f.customer}), p2, p1)
-	want("from", ids(f.admin, postgres.PaymentFilter{From: payDay("2026-02-10")}), p3, p2)
-	want("to", ids(f.admin, postgres.PaymentFilter{To: payDay("2026-02-10")}), p2, p1)
-	want("search customer", ids(f.admin, postgres.PaymentFilter{Query: "二部客"}), p3)
-	want("search order", ids(f.admin, postgres.PaymentFilter{Query: "PAY-00001"}), p2, p1)
-	want("sort amount", ids(f.admin, postgres.PaymentFilter{Sort: "amount"}), p1, p2, p3)
-	want("sort paid desc", ids(f.admin, postgres.PaymentFilter{Sort: "paid", Desc: true}), p3, p2, p1)
-	want("unknown sort", ids(f.admin, postgres.PaymentFilter{Sort: "amount; DROP TABLE payments"}), p3, p2, p1)
+	want("rep mine", ids(f.rep, crm.PaymentFilter{ListQuery: crm.ListQuery{Tab: crm.TabMine}}), p1)
+	want("finance mine", ids(f.fin, crm.PaymentFilter{ListQuery: crm.ListQuery{Tab: crm.TabMine}}), p2)
+	want("confirmed", ids(f.admin, crm.PaymentFilter{MoneyFilter: crm.MoneyFilter{Confirmed: "yes"}}), p2)
+	want("unconfirmed", ids(f.admin, crm.PaymentFilter{MoneyFilter: crm.MoneyFilter{Confirmed: "no"}}), p3, p1)
+	want("order", ids(f.admin, crm.PaymentFilter{MoneyFilter: crm.MoneyFilter{OrderID: otherOrder}}), p3)
+	want("customer", ids(f.admin, crm.PaymentFilter{MoneyFilter: crm.MoneyFilter{CustomerID: f.customer}}), p2, p1)
+	want("from", ids(f.admin, crm.PaymentFilter{MoneyFilter: crm.MoneyFilter{From: payDay("2026-02-10")}}), p3, p2)
+	want("to", ids(f.admin, crm.PaymentFilter{MoneyFilter: crm.MoneyFilter{To: payDay("2026-02-10")}}), p2, p1)
+	want("search customer", ids(f.admin, crm.PaymentFilter{ListQuery: crm.ListQuery{Query: "二部客"}}), p3)
+	want("search order", ids(f.admin, crm.PaymentFilter{ListQuery: crm.ListQuery{Query: "PAY-00001"}}), p2, p1)
+	want("sort amount", ids(f.admin, crm.PaymentFilter{ListQuery: crm.ListQuery{Sort: "amount"}}), p1, p2, p3)
+	want("sort paid desc", ids(f.admin, crm.PaymentFilter{ListQuery: crm.ListQuery{Sort: "paid", Desc: true}}), p3, p2, p1)
+	want("unknown sort", ids(f.admin, crm.PaymentFilter{ListQuery: crm.ListQuery{Sort: "amount; DROP TABLE payments"}}), p3, p2, p1)
 
 	of := func(a crm.Actor) int {
 		list, err := f.db.PaymentsOf(ctx, a, f.customer)

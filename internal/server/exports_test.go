@@ -132,7 +132,7 @@ func TestExportRoutesEveryRole(t *testing.T) {
 				n.N += max(1, len(full.Lines)) // a row per line
 			}
 		case "/payments":
-			_, n, err = w.DB.FindPayments(ctx, a, postgres.PaymentFilter{Tab: crm.TabAll, Page: all})
+			_, n, err = w.DB.FindPayments(ctx, a, crm.PaymentFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll, Page: all}})
 		default:
 			return -1
 		}

@@ -468,10 +468,10 @@ func TestPaymentMarketingSeesNothing(t *testing.T) {
 	}
 	mkt.post("/payments", form("order_id", strconv.FormatInt(order, 10), "amount", "1", "paid_on", "2026-03-01")).wantStatus(http.StatusForbidden)
 	a := w.actor("mkt")
-	if list, total, err := w.DB.FindPayments(ctx, a, postgres.PaymentFilter{Tab: crm.TabAll}); err != nil || len(list) != 0 || total.N != 0 {
+	if list, total, err := w.DB.FindPayments(ctx, a, crm.PaymentFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll}}); err != nil || len(list) != 0 || total.N != 0 {
 		t.Fatalf("marketing's payments: %d, total %d, %v", len(list), total.N, err)
 	}
-	if list, total, err := w.DB.FindInvoices(ctx, a, postgres.InvoiceFilter{Tab: crm.TabAll}); err != nil || len(list) != 0 || total.N != 0 {
+	if list, total, err := w.DB.FindInvoices(ctx, a, crm.InvoiceFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll}}); err != nil || len(list) != 0 || total.N != 0 {
 		t.Fatalf("marketing's invoices: %d, total %d, %v", len(list), total.N, err)
 	}
 	if list, err := w.DB.PaymentsOf(ctx, a, w.customer); err != nil || len(list) != 0 {

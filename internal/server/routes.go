@@ -192,23 +192,25 @@ func (s *Server) dealRoutes(r chi.Router) {
 
 // moneyRoutes are payments and invoices (SPEC §4–§5).
 func (s *Server) moneyRoutes(r chi.Router) {
-	r.Get(route.Payments, s.handlePayments)
-	r.Get(route.PaymentNew, s.handlePaymentNew)
-	r.Post(route.Payments, s.handlePaymentCreate)
-	r.Get(route.Payment(route.ID), s.handlePayment)
-	r.Get(route.PaymentEdit(route.ID), s.handlePaymentEdit)
-	r.Post(route.Payment(route.ID), s.handlePaymentUpdate)
-	r.Post(route.PaymentDelete(route.ID), s.handlePaymentDelete)
-	r.Post(route.PaymentConfirm(route.ID), s.handlePaymentConfirm)
+	pay := s.payments()
+	r.Get(route.Payments, pay.handleList)
+	r.Get(route.PaymentNew, pay.handleNew)
+	r.Post(route.Payments, pay.handleCreate)
+	r.Get(route.Payment(route.ID), pay.handleShow)
+	r.Get(route.PaymentEdit(route.ID), pay.handleEdit)
+	r.Post(route.Payment(route.ID), pay.handleUpdate)
+	r.Post(route.PaymentDelete(route.ID), pay.handleDelete)
+	r.Post(route.PaymentConfirm(route.ID), pay.handleConfirm)
 
-	r.Get(route.Invoices, s.handleInvoices)
-	r.Get(route.InvoiceNew, s.handleInvoiceNew)
-	r.Post(route.Invoices, s.handleInvoiceCreate)
-	r.Get(route.Invoice(route.ID), s.handleInvoice)
-	r.Get(route.InvoiceEdit(route.ID), s.handleInvoiceEdit)
-	r.Post(route.Invoice(route.ID), s.handleInvoiceUpdate)
-	r.Post(route.InvoiceDelete(route.ID), s.handleInvoiceDelete)
-	r.Post(route.InvoiceConfirm(route.ID), s.handleInvoiceConfirm)
+	inv := s.invoices()
+	r.Get(route.Invoices, inv.handleList)
+	r.Get(route.InvoiceNew, inv.handleNew)
+	r.Post(route.Invoices, inv.handleCreate)
+	r.Get(route.Invoice(route.ID), inv.handleShow)
+	r.Get(route.InvoiceEdit(route.ID), inv.handleEdit)
+	r.Post(route.Invoice(route.ID), inv.handleUpdate)
+	r.Post(route.InvoiceDelete(route.ID), inv.handleDelete)
+	r.Post(route.InvoiceConfirm(route.ID), inv.handleConfirm)
 }
 
 // importRoutes are Excel import's pages (admins; SPEC §6).
