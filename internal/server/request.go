@@ -47,27 +47,6 @@ func queryID(r *http.Request, name string) int64 { return crm.ValueID(r.URL.Quer
 // (crm.ParseDay).
 func parseDate(s string) (*time.Time, bool) { return crm.ParseDay(s) }
 
-// listTab returns the tab asked for when a may use it, else a's default.
-func listTab(r *http.Request, a crm.Actor, res crm.Resource) (crm.ListTab, []crm.ListTab) {
-	tabs := crm.ListTabs(a, res)
-	want := crm.ListTab(r.URL.Query().Get("tab"))
-	for _, t := range tabs {
-		if t == want {
-			return t, tabs
-		}
-	}
-	return tabs[0], tabs
-}
-
-// queryDate reads an optional day from the query string (bad: none).
-func queryDate(r *http.Request, name string) *time.Time {
-	t, ok := parseDate(r.URL.Query().Get(name))
-	if !ok || t == nil {
-		return nil
-	}
-	return t
-}
-
 // bulkIDs reads the selected rows of a list's bulk form (at most 200).
 func bulkIDs(r *http.Request) []int64 {
 	_ = r.ParseForm()
