@@ -142,6 +142,9 @@ func count(t *testing.T, db *postgres.DB, sql string, args ...any) int {
 
 // messages renders a report's errors in Chinese.
 func messages(rep *xlsx.Report) []string {
+	if rep == nil {
+		return nil
+	}
 	t := xlsx.TableByName(rep.Table)
 	var out []string
 	for _, e := range rep.Errors {
