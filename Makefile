@@ -29,10 +29,10 @@ test-short: ## tests that need neither Postgres nor Chromium
 	$(GO) test -short ./...
 
 generate: ## regenerate templ views
-	$(GO) tool templ generate -path web
+	$(GO) tool templ generate -path .
 
 generate-check: ## fail when the committed *_templ.go differ from what templ generates
-	@$(GO) tool templ generate -path web >/dev/null 2>&1 || { echo "templ generate failed"; exit 1; }
+	@$(GO) tool templ generate -path . >/dev/null 2>&1 || { echo "templ generate failed"; exit 1; }
 	@if git rev-parse --git-dir >/dev/null 2>&1 && [ -n "$$(git status --porcelain -- '*_templ.go')" ]; then \
 		echo "generated templ files are stale or uncommitted:"; git status --porcelain -- '*_templ.go'; exit 1; fi
 
