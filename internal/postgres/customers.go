@@ -43,7 +43,7 @@ var customerSorts = map[string]string{
 	"name":    "c.name, c.id",
 	"deal":    "c.deal_amount, c.id",
 	"next":    "c.next_follow_up_at, c.id",
-	"last":    "c.last_follow_up_at, c.id",
+	"last":    "c.last_follow_up_at NULLS FIRST, c.id",
 }
 
 // customerList is the customer list's page query.

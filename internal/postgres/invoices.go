@@ -24,7 +24,7 @@ var invoiceSorts = map[string]string{
 	"issued":    "i.issued_on, i.id",
 	"amount":    "i.amount, i.id",
 	"created":   "i.created_at, i.id",
-	"confirmed": "i.confirmed_at, i.id",
+	"confirmed": "i.confirmed_at NULLS FIRST, i.id",
 }
 
 // FindInvoices returns one page of the invoices a may view that match f,

@@ -44,15 +44,14 @@ func scanOpportunity(r pgx.CollectableRow) (crm.Opportunity, error) {
 	return o, err
 }
 
-// opportunitySorts are the list's orders; "stage" is board order (a CASE
-// without commas, as orderBy splits on them).
+// opportunitySorts are the list's orders; "stage" is board order
+// (stage_rank, a generated column of migration 0014).
 var opportunitySorts = map[string]string{
 	"created": "op.created_at, op.id",
 	"name":    "op.name, op.id",
 	"amount":  "op.expected_amount, op.id",
 	"close":   "op.expected_close, op.id",
-	"stage": "CASE op.stage WHEN 'initial' THEN 1 WHEN 'needs' THEN 2 WHEN 'proposal' THEN 3 " +
-		"WHEN 'negotiation' THEN 4 WHEN 'won' THEN 5 ELSE 6 END, op.id",
+	"stage":   "op.stage_rank, op.id",
 }
 
 // opportunityRead reads opportunities with their customer's

@@ -60,11 +60,11 @@ func scanOrder(r pgx.CollectableRow) (crm.Order, error) {
 var orderSorts = map[string]string{
 	"created":   "od.created_at, od.id",
 	"number":    "od.number, od.id",
-	"sign":      "od.sign_date, od.id",
+	"sign":      "od.sign_date NULLS FIRST, od.id",
 	"total":     "od.total, od.id",
 	"status":    "od.status, od.id",
-	"submitted": "od.submitted_at, od.id",
-	"decided":   "od.decided_at, od.id",
+	"submitted": "od.submitted_at NULLS FIRST, od.id",
+	"decided":   "od.decided_at NULLS FIRST, od.id",
 }
 
 // orderRead reads orders with their lines and their customer's

@@ -333,7 +333,7 @@ var paymentSorts = map[string]string{
 	"paid":      "p.paid_on, p.id",
 	"amount":    "p.amount, p.id",
 	"created":   "p.created_at, p.id",
-	"confirmed": "p.confirmed_at, p.id",
+	"confirmed": "p.confirmed_at NULLS FIRST, p.id",
 }
 
 // FindPayments returns one page of the payments a may view that match f,

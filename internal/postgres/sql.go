@@ -43,39 +43,57 @@ func escapeLike(s string) string {
 }
 
 // orderBy picks an ORDER BY from a whitelist, falling back to def.
+//
+// A sort is its columns ascending, the id last so that pages never
+// overlap; descending is exactly the reverse, NULLs included, so that one
+// btree index over the columns serves both directions (a backward scan).
+// A nullable column sorts its NULLs last ascending (the btree default) and
+// so first descending — unless the sort writes "NULLS FIRST" after it: the
+// columns whose natural order is newest first (the last follow-up, the
+// decision, the confirmation) put their NULLs first ascending and last
+// descending, and their index is built NULLS FIRST. TestSortsIndexed checks
+// that every sort of every list has such an index.
 func orderBy(sorts map[string]string, key string, desc bool, def string) string {
 	col, ok := sorts[key]
 	if !ok {
 		return def
 	}
-	dir := " ASC NULLS LAST"
-	if desc {
-		dir = " DESC NULLS LAST"
-	}
-	// Every sort ends on the id so that pages never overlap.
 	var parts []string
-	for _, c := range strings.Split(col, ",") {
-		c = strings.TrimSpace(c)
-		_, name, _ := strings.Cut(c, ".")
-		if desc && notNullSorts[name] {
-			parts = append(parts, c+" DESC")
-			continue
+	for _, c := range sortColumns(col) {
+		switch {
+		case c.nullsFirst && desc:
+			parts = append(parts, c.expr+" DESC NULLS LAST")
+		case c.nullsFirst:
+			parts = append(parts, c.expr+" ASC NULLS FIRST")
+		case desc:
+			parts = append(parts, c.expr+" DESC")
+		default:
+			parts = append(parts, c.expr+" ASC")
 		}
-		parts = append(parts, c+dir)
 	}
 	return strings.Join(parts, ", ")
 }
 
-// notNullSorts are the sort columns that are NOT NULL in every table that
-// has them (TestSortColumnsNotNull checks the schema). Descending, they
-// sort without NULLS LAST, which changes nothing for them but lets the
-// ORDER BY match their indexes ((deal_amount DESC, id DESC) is DESC NULLS
-// FIRST): with it the planner would sort every visible row — all five
-// million follow-ups for management — instead of walking the index and
-// stopping after a page. Ascending needs nothing: ASC NULLS LAST is ASC.
-var notNullSorts = map[string]bool{
-	"id": true, "created_at": true, "name": true, "deal_amount": true, "followed_at": true, "total": true,
-	"number": true, "status": true, "amount": true, "paid_on": true, "issued_on": true, "quote_date": true,
-	"company": true, "expected_amount": true, "sku": true, "category": true, "list_price": true,
-	"budget": true, "actual_cost": true, "lead_count": true, "customer_count": true,
+// sortColumn is one column of a sort, ascending.
+type sortColumn struct {
+	expr       string // alias.column
+	nullsFirst bool
+}
+
+// sortColumns splits a sort ("c.last_follow_up_at NULLS FIRST, c.id").
+func sortColumns(sort string) []sortColumn {
+	var out []sortColumn
+	for _, c := range strings.Split(sort, ",") {
+		c = strings.TrimSpace(c)
+		expr, nf := strings.CutSuffix(c, " NULLS FIRST")
+		out = append(out, sortColumn{expr: expr, nullsFirst: nf})
+	}
+	return out
+}
+
+// listSorts are the sorts of every list by its table (TestSortsIndexed).
+var listSorts = map[string]map[string]string{
+	"campaigns": campaignSorts, "contacts": contactSorts, "customers": customerSorts, "follow_ups": followUpSorts,
+	"leads": leadSorts, "opportunities": opportunitySorts, "orders": orderSorts, "quotes": quoteSorts,
+	"products": productSorts, "payments": paymentSorts, "invoices": invoiceSorts,
 }
