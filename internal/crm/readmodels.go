@@ -17,3 +17,26 @@ type EmployeeOption struct {
 	Username       string
 	DepartmentName string
 }
+
+// SectionRows is how many records a section of a record's page shows (the
+// contacts, follow-ups, deals and money records under a customer, an
+// opportunity, an order or a lead): the first in the section's order.
+const SectionRows = 10
+
+// SectionCap is where a section's count stops: a section with more records
+// says "1000+" beside its heading, without counting a key account's
+// thousands of follow-ups on every view of its page.
+const SectionCap = 1000
+
+// Section is one section of a record's page: the first SectionRows records
+// of one kind under the record that the actor may view, in the section's
+// order, and how many there are in all — exact up to SectionCap, then
+// Capped (N is SectionCap).
+type Section[T any] struct {
+	Rows  []T
+	Total Total
+}
+
+// More reports whether the section has records beyond those it shows (its
+// page then links to the list of all of them).
+func (s Section[T]) More() bool { return s.Total.Capped || s.Total.N > len(s.Rows) }

@@ -11,10 +11,8 @@ var _ = register(map[string][2]string{
 	"customer.stage.won":       {"已成交客户", "Won"},
 	"customer.related":         {"相关记录", "Related records"},
 	"customer.deals":           {"销售单据", "Deals"},
-	"customer.all_of_kind":     {"查看全部", "See all"},
 	"customer.add_contact":     {"新建联系人", "Add contact"},
 	"customer.no_contacts":     {"还没有联系人。", "No contacts yet."},
-	"customer.more_contacts":   {"查看全部联系人", "All contacts"},
 
 	"customer.collaborators_hint": {"协作人可以查看该客户及其下的全部记录（联系人、跟进记录、订单等），但不能修改。", "Collaborators view this customer and every record under it (contacts, follow-ups, orders, …), read only."},
 	"customer.no_collaborators":   {"还没有协作人。", "No collaborators yet."},
@@ -29,8 +27,6 @@ var _ = register(map[string][2]string{
 	"contact.search_hint":    {"姓名或电话", "Name or phone"},
 	"contact.primary_hint":   {"每个客户只有一位主联系人；勾选后将替换当前的主联系人。", "A customer has one primary contact; ticking this replaces the current one."},
 	"contact.made_primary":   {"已设为主联系人。", "This is now the primary contact."},
-	"contact.of_customer":    {"客户「%s」的联系人", "Contacts of “%s”"},
-	"contact.clear_customer": {"查看全部客户的联系人", "Contacts of all customers"},
 	"contact.find_customer":  {"查找客户", "Find customer"},
 	"contact.choices_capped": {"最多列出 50 个客户；请先按名称或电话查找。", "At most 50 customers are listed; search by name or phone first."},
 })

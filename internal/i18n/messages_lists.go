@@ -16,4 +16,10 @@ var _ = register(map[string][2]string{
 	"chip.unpaid":       {"待回款", "Not fully paid"},
 	"chip.due.today":    {"今日待跟进", "Follow-up due today"},
 	"chip.due.overdue":  {"逾期未跟进", "Follow-up overdue"},
+	"chip.customer":     {"客户：%s", "Customer: %s"},
+	"chip.opportunity":  {"销售机会：%s", "Opportunity: %s"},
+	"chip.lead":         {"线索：%s", "Lead: %s"},
+	"chip.order":        {"订单：%s", "Order: %s"},
+
+	"section.view_all": {"查看全部 %s 条", "View all %s"},
 })

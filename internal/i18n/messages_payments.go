@@ -25,9 +25,6 @@ var _ = register(map[string][2]string{
 	"money.no_orders":          {"没有可选的订单（只列出您可查看的、已审批通过的订单）。", "No order to choose (only approved orders you may view are listed)."},
 	"money.choices_capped":     {"最多列出 50 个订单；请先按订单编号或客户名称查找。", "At most 50 orders are listed; search by number or customer first."},
 	"money.order_figures":      {"订单总金额 ¥%s，已回款 ¥%s，已开票 ¥%s", "Order total ¥%s, paid ¥%s, invoiced ¥%s"},
-	"money.filter_order":       {"只显示订单 %s 的记录", "Only the records of order %s"},
-	"money.filter_customer":    {"只显示客户「%s」的记录", "Only the records of “%s”"},
-	"money.clear_filter":       {"显示全部", "Show all"},
 	"money.view_all":           {"查看全部", "View all"},
 	"money.yuan_hint":          {"元，最多两位小数。", "In yuan, at most two decimals."},
 

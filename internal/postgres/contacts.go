@@ -66,21 +66,6 @@ func contactQuery(a crm.Actor, f crm.ContactFilter) *query {
 	return &q
 }
 
-// ContactsOfCustomer returns the contacts of a customer that a may view
-// (at most 200), the primary one first, then oldest first: the contacts
-// tab of the customer's page.
-func (db *DB) ContactsOfCustomer(ctx context.Context, a crm.Actor, customerID int64) ([]crm.Contact, error) {
-	var q query
-	q.and("ct.customer_id = " + q.arg(customerID))
-	q.scope(a, crm.ResContact, "ct", crm.TabAll)
-	rows, err := db.anchored().Query(ctx, `/* postgres.ContactsOfCustomer */ SELECT `+contactColumns+` FROM `+contactFrom+q.whereSQL()+
-		` ORDER BY ct.is_primary DESC, ct.created_at, ct.id LIMIT 200`, q.args.List...)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, scanContact)
-}
-
 // ContactByID returns a contact a may view, with the collaborators of its
 // customer (for the policy); ENOTFOUND if it does not exist or a may not
 // view it.

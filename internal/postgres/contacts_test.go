@@ -21,10 +21,11 @@ func (f *custFixture) contact(t *testing.T, a crm.Actor, customer int64, name st
 // fails unless exactly one is primary (when there are any).
 func primaries(t *testing.T, f *custFixture, customer int64) []string {
 	t.Helper()
-	cs, err := f.db.ContactsOfCustomer(context.Background(), f.admin, customer)
+	sec, err := f.db.ContactsOfCustomer(context.Background(), f.admin, customer)
 	if err != nil {
 		t.Fatal(err)
 	}
+	cs := sec.Rows
 	var names []string
 	n := 0
 	for _, c := range cs {

@@ -84,25 +84,6 @@ func followUpQuery(a crm.Actor, f crm.FollowUpFilter) *query {
 	return &q
 }
 
-// latest100 asks for a record's timeline: the latest 100 follow-ups of
-// every tab.
-var latest100 = crm.ListQuery{Tab: crm.TabAll, Page: crm.Page{Page: 1, PerPage: 100}}
-
-// FollowUpsOf returns the latest 100 follow-ups of a lead (leadID) or a
-// customer (customerID) that a may view, newest first: the timeline of the
-// record's page.
-func (db *DB) FollowUpsOf(ctx context.Context, a crm.Actor, leadID, customerID int64) ([]crm.FollowUp, error) {
-	out, _, err := db.FindFollowUps(ctx, a, crm.FollowUpFilter{ListQuery: latest100, LeadID: leadID, CustomerID: customerID})
-	return out, err
-}
-
-// OpportunityFollowUps returns the latest 100 follow-ups of an opportunity
-// that a may view, newest first: the timeline of the opportunity's page.
-func (db *DB) OpportunityFollowUps(ctx context.Context, a crm.Actor, opportunityID int64) ([]crm.FollowUp, error) {
-	out, _, err := db.FindFollowUps(ctx, a, crm.FollowUpFilter{ListQuery: latest100, OpportunityID: opportunityID})
-	return out, err
-}
-
 // FollowUpByID returns a follow-up a may view; ENOTFOUND otherwise.
 func (db *DB) FollowUpByID(ctx context.Context, a crm.Actor, id int64) (crm.FollowUp, error) {
 	var q query

@@ -44,18 +44,6 @@ func invoiceQuery(a crm.Actor, f crm.InvoiceFilter) *query {
 	return q
 }
 
-// InvoicesOfOrder returns the invoices of an order that a may view, oldest
-// first (at most 200): the order page's money section.
-func (db *DB) InvoicesOfOrder(ctx context.Context, a crm.Actor, orderID int64) ([]crm.Invoice, error) {
-	return invoiceTable.where(ctx, db, a, "InvoicesOfOrder", "order_id", orderID, "i.issued_on, i.id")
-}
-
-// InvoicesOf returns the invoices of a customer that a may view, newest
-// first (at most 200): the customer page's invoices tab.
-func (db *DB) InvoicesOf(ctx context.Context, a crm.Actor, customerID int64) ([]crm.Invoice, error) {
-	return invoiceTable.where(ctx, db, a, "InvoicesOf", "customer_id", customerID, "i.issued_on DESC, i.id DESC")
-}
-
 // InvoiceByID returns an invoice a may view, with its customer's
 // collaborators (so that Record() is right); ENOTFOUND if it does not exist
 // or a may not view it.

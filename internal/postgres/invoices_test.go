@@ -128,11 +128,11 @@ func TestInvoiceListsAndRace(t *testing.T) {
 	if got := ids(f.mkt, crm.InvoiceFilter{}); got != "[]" {
 		t.Errorf("marketing: %s", got)
 	}
-	if list, _ := f.db.InvoicesOf(ctx, f.mkt, f.customer); len(list) != 0 {
+	if sec, _ := f.db.InvoicesOf(ctx, f.mkt, f.customer); len(sec.Rows) != 0 || sec.Total.N != 0 {
 		t.Error("marketing sees the customer's invoices")
 	}
-	if list, _ := f.db.InvoicesOf(ctx, f.rep, f.customer); len(list) != 4 {
-		t.Errorf("rep sees %d of the customer's invoices", len(list))
+	if sec, _ := f.db.InvoicesOf(ctx, f.rep, f.customer); len(sec.Rows) != 4 || sec.Total.N != 4 {
+		t.Errorf("rep sees %d of the customer's invoices (count %d)", len(sec.Rows), sec.Total.N)
 	}
 
 	// Four invoices of 100 against a total of 300, confirmed at once.

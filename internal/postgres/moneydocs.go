@@ -137,23 +137,6 @@ func (t *moneyTable[D]) query(a crm.Actor, l crm.ListQuery, f crm.MoneyFilter, d
 	return &q
 }
 
-// where lists the viewable rows whose col is id, in order (at most 200).
-func (t *moneyTable[D]) where(ctx context.Context, db *DB, a crm.Actor, name, col string, id int64, order string) ([]D, error) {
-	var q query
-	q.and(t.alias + "." + col + " = " + q.arg(id))
-	q.scope(a, t.res, t.alias, crm.TabAll)
-	rows, err := db.anchored().Query(ctx, `/* postgres.`+name+` */ SELECT `+t.columns()+` FROM `+t.fromSQL()+q.whereSQL()+
-		` ORDER BY `+order+` LIMIT 200`, q.args.List...)
-	if err != nil {
-		return nil, err
-	}
-	list, err := pgx.CollectRows(rows, t.scan)
-	if err != nil {
-		return nil, err
-	}
-	return t.withCollaborators(ctx, db.anchored(), list)
-}
-
 // byID returns a row a may view, with its customer's collaborators;
 // ENOTFOUND if it does not exist or a may not view it.
 func (t *moneyTable[D]) byID(ctx context.Context, db *DB, a crm.Actor, id int64) (D, error) {

@@ -276,11 +276,11 @@ func (db *DB) OpportunityByID(ctx context.Context, a crm.Actor, id int64) (crm.O
 	return opportunityRead.byID(ctx, db, a, id)
 }
 
-// OpportunitiesOf returns the opportunities of a customer that a may view
-// (at most 200), newest first: the opportunities tab of the customer's
-// page.
-func (db *DB) OpportunitiesOf(ctx context.Context, a crm.Actor, customerID int64) ([]crm.Opportunity, error) {
-	return opportunityRead.of(ctx, db, "OpportunitiesOf", a, customerID)
+// OpportunityChoicesOf returns the opportunities of a customer that a may
+// view (at most 200), newest first: the opportunity picker of the quote
+// and order forms.
+func (db *DB) OpportunityChoicesOf(ctx context.Context, a crm.Actor, customerID int64) ([]crm.Opportunity, error) {
+	return opportunityRead.of(ctx, db, "OpportunityChoicesOf", a, customerID)
 }
 
 // opportunityForAction is opportunityRead.forAction with the customer

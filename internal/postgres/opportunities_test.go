@@ -249,11 +249,11 @@ func TestOpportunityListScopeAgreesWithPolicy(t *testing.T) {
 	}
 	of, err := f.db.OpportunitiesOf(ctx, f.repA, xb)
 	oppMust(t, err)
-	if len(of) != 0 {
-		t.Errorf("repA sees %d opportunities of B客户", len(of))
+	if len(of.Rows) != 0 || of.Total.N != 0 {
+		t.Errorf("repA sees %d opportunities of B客户", len(of.Rows))
 	}
-	if of, _ = f.db.OpportunitiesOf(ctx, f.repB, xb); len(of) != 2 {
-		t.Errorf("repB sees %d opportunities of their customer", len(of))
+	if of, _ = f.db.OpportunitiesOf(ctx, f.repB, xb); len(of.Rows) != 2 || of.Total.N != 2 {
+		t.Errorf("repB sees %d opportunities of their customer", len(of.Rows))
 	}
 }
 
@@ -478,14 +478,14 @@ func TestOpportunityFollowUps(t *testing.T) {
 	oppMust(t, err)
 	ofCustomer, err := f.db.FollowUpsOf(ctx, f.repA, 0, x)
 	oppMust(t, err)
-	if len(ofOpp) != 1 || len(ofCustomer) != 1 {
-		t.Fatalf("timelines: %d on the opportunity, %d on the customer", len(ofOpp), len(ofCustomer))
+	if len(ofOpp.Rows) != 1 || len(ofCustomer.Rows) != 1 {
+		t.Fatalf("timelines: %d on the opportunity, %d on the customer", len(ofOpp.Rows), len(ofCustomer.Rows))
 	}
 	// A customer's own follow-up is not one of the opportunity's.
 	_, err = f.db.CreateFollowUp(ctx, f.repA, crm.FollowUpInput{CustomerID: x, Content: "客户层面", FollowedAt: at})
 	oppMust(t, err)
-	if ofOpp, _ = f.db.OpportunityFollowUps(ctx, f.repA, id); len(ofOpp) != 1 {
-		t.Errorf("%d follow-ups on the opportunity", len(ofOpp))
+	if ofOpp, _ = f.db.OpportunityFollowUps(ctx, f.repA, id); len(ofOpp.Rows) != 1 {
+		t.Errorf("%d follow-ups on the opportunity", len(ofOpp.Rows))
 	}
 	// Refused: not viewable (404), viewable but not theirs to update (403),
 	// and bad input.

@@ -148,12 +148,6 @@ func (db *DB) CountApprovals(ctx context.Context, a crm.Actor) (crm.ApprovalCoun
 	return c, nil
 }
 
-// OrdersOf returns the orders of a customer that a may view (at most 200,
-// newest first): the orders tab of the customer's page.
-func (db *DB) OrdersOf(ctx context.Context, a crm.Actor, customerID int64) ([]crm.Order, error) {
-	return orderRead.of(ctx, db, "OrdersOf", a, customerID)
-}
-
 // OrderByID returns an order a may view, with its lines, the names of its
 // approver, submitter and decider, and its customer's collaborators (for
 // the policy); ENOTFOUND if it does not exist or a may not view it.

@@ -441,7 +441,7 @@ func TestQuoteOrderListsAgreeWithPolicy(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, o := range ofA {
+		for _, o := range ofA.Rows {
 			if !slices.Contains(wantO, o.ID) {
 				t.Errorf("%s: OrdersOf shows order %d", a.Username, o.ID)
 			}

@@ -356,18 +356,6 @@ func paymentQuery(a crm.Actor, f crm.PaymentFilter) *query {
 	return q
 }
 
-// PaymentsOfOrder returns the payments of an order that a may view, oldest
-// first (at most 200): the order page's money section.
-func (db *DB) PaymentsOfOrder(ctx context.Context, a crm.Actor, orderID int64) ([]crm.Payment, error) {
-	return paymentTable.where(ctx, db, a, "PaymentsOfOrder", "order_id", orderID, "p.paid_on, p.id")
-}
-
-// PaymentsOf returns the payments of a customer that a may view, newest
-// first (at most 200): the customer page's payments tab.
-func (db *DB) PaymentsOf(ctx context.Context, a crm.Actor, customerID int64) ([]crm.Payment, error) {
-	return paymentTable.where(ctx, db, a, "PaymentsOf", "customer_id", customerID, "p.paid_on DESC, p.id DESC")
-}
-
 // PaymentByID returns a payment a may view, with its customer's
 // collaborators (so that Record() is right); ENOTFOUND if it does not exist
 // or a may not view it.

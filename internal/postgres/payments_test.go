@@ -454,18 +454,18 @@ func TestPaymentListsAndScope(t *testing.T) {
 	want("unknown sort", ids(f.admin, crm.PaymentFilter{ListQuery: crm.ListQuery{Sort: "amount; DROP TABLE payments"}}), p3, p2, p1)
 
 	of := func(a crm.Actor) int {
-		list, err := f.db.PaymentsOf(ctx, a, f.customer)
+		sec, err := f.db.PaymentsOf(ctx, a, f.customer)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return len(list)
+		return sec.Total.N
 	}
 	ofOrder := func(a crm.Actor) int {
-		list, err := f.db.PaymentsOfOrder(ctx, a, order)
+		sec, err := f.db.PaymentsOfOrder(ctx, a, order)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return len(list)
+		return len(sec.Rows)
 	}
 	if of(f.rep) != 2 || of(f.mkt) != 0 || of(f.rep2) != 0 || ofOrder(f.fin) != 2 || ofOrder(f.mkt) != 0 {
 		t.Fatalf("customer/order payments: rep %d mkt %d rep2 %d fin %d mkt %d", of(f.rep), of(f.mkt), of(f.rep2), ofOrder(f.fin), ofOrder(f.mkt))

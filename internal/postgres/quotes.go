@@ -305,12 +305,6 @@ func quoteQuery(a crm.Actor, f crm.QuoteFilter) *query {
 	return &q
 }
 
-// QuotesOf returns the quotes of a customer that a may view (at most 200,
-// newest first): the quotes tab of the customer's page.
-func (db *DB) QuotesOf(ctx context.Context, a crm.Actor, customerID int64) ([]crm.Quote, error) {
-	return quoteRead.of(ctx, db, "QuotesOf", a, customerID)
-}
-
 // QuoteByID returns a quote a may view, with its lines and its customer's
 // collaborators (for the policy); ENOTFOUND if it does not exist or a may
 // not view it.

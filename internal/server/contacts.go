@@ -21,21 +21,13 @@ func (s *Server) handleContacts(w http.ResponseWriter, r *http.Request) {
 	}
 	p := views.ContactsProps{Contacts: contacts, Total: total, Filter: f, Tabs: tabs,
 		CanCreate: crm.CanCreate(a, crm.ResContact)}
-	if f.CustomerID != 0 {
-		// The name of the customer filtered on, when the actor may view it;
-		// the list itself is filtered by the permission rules anyway.
-		c, err := s.db.CustomerByID(ctx, a, f.CustomerID)
-		switch {
-		case err == nil:
-			p.CustomerName = c.Name
-			p.CanCreate = crm.CanAddUnder(a, crm.ResContact, c.Record())
-		case isNotFound(err):
-			p.CustomerName = "#" + strconv.FormatInt(f.CustomerID, 10)
-			p.CanCreate = false
-		default:
-			s.fail(w, r, err)
-			return
-		}
+	parents, err := s.listParents(ctx, a, views.ListParents{Customer: f.CustomerID}, &p.Names)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if parents.customer != nil {
+		p.CanCreate = crm.CanAddUnder(a, crm.ResContact, parents.customer.Record())
 	}
 	s.render(w, r, http.StatusOK, views.ContactsIndex(p))
 }

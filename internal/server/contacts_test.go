@@ -120,7 +120,7 @@ func TestContactFormsAndList(t *testing.T) {
 
 	// The list, narrowed to one customer, searched and sorted.
 	p = b.get(fmtPath("/contacts?customer=%d", x)).wantStatus(http.StatusOK)
-	p.wantText(tid("customer-filter"), "联系人表单公司").wantText(tid("total"), i18n.T(i18n.ZH, "list.total", 1))
+	p.wantText(tid("chip-customer"), "联系人表单公司").wantText(tid("total"), i18n.T(i18n.ZH, "list.total", 1))
 	if !strings.Contains(p.text(tid("contacts-table")), "赵六") || strings.Contains(p.text(tid("contacts-table")), "钱七") {
 		t.Fatal("customer filter")
 	}

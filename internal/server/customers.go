@@ -210,7 +210,7 @@ func (s *Server) customerShowProps(r *http.Request, c crm.Customer) (views.Custo
 	if p.Contacts, err = s.db.ContactsOfCustomer(ctx, a, c.ID); err != nil {
 		return p, err
 	}
-	for _, ct := range p.Contacts {
+	for _, ct := range p.Contacts.Rows {
 		ct.Collaborators = c.Collaborators
 		p.Primary[ct.ID] = !ct.IsPrimary && crm.CanUpdate(a, ct.Record())
 	}

@@ -35,6 +35,10 @@ func (s *Server) handleFollowUps(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if _, err = s.listParents(ctx, a, views.ListParents{Lead: f.LeadID, Customer: f.CustomerID, Opportunity: f.OpportunityID}, &p.Names); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, views.FollowUpsIndex(p))
 }
 

@@ -84,51 +84,25 @@ func (h moneyHandlers[D, F, I, V]) handleList(w http.ResponseWriter, r *http.Req
 		return
 	}
 	f, tabs := k.filter(r, a)
+	var names views.FilterNames
+	orderID, customerID := k.narrowed(f)
+	if _, err := s.listParents(ctx, a, views.ListParents{Order: orderID, Customer: customerID}, &names); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	list, total, err := k.find(s.db, ctx, a, f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	p := views.MoneyListProps{Total: total, Tabs: tabs, CanCreate: crm.CanCreate(a, k.res), CanConfirm: confirmable(a, list)}
-	orderID, customerID := k.narrowed(f)
-	if p.OrderLabel, p.CustomerLabel, err = s.narrowedLabels(r, orderID, customerID); err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	p := views.MoneyListProps{Total: total, Tabs: tabs, CanCreate: crm.CanCreate(a, k.res), CanConfirm: confirmable(a, list),
+		Names: names}
 	c, err := k.index(s, r, f, list, p)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	s.render(w, r, http.StatusOK, c)
-}
-
-// narrowedLabels names the order and customer a money list is narrowed to,
-// when the actor may view them (the list itself stays narrowed either way).
-func (s *Server) narrowedLabels(r *http.Request, orderID, customerID int64) (order, customer string, err error) {
-	ctx := r.Context()
-	a := webctx.Actor(ctx)
-	if orderID != 0 {
-		o, err := s.db.OrderForMoney(ctx, a, orderID)
-		if err != nil && !isNotFound(err) {
-			return "", "", err
-		}
-		order = o.Number
-		if order == "" {
-			order = "#" + strconv.FormatInt(orderID, 10)
-		}
-	}
-	if customerID != 0 {
-		c, err := s.db.CustomerByID(ctx, a, customerID)
-		if err != nil && !isNotFound(err) {
-			return "", "", err
-		}
-		customer = c.Name
-		if customer == "" {
-			customer = "#" + strconv.FormatInt(customerID, 10)
-		}
-	}
-	return order, customer, nil
 }
 
 // moneyOrder loads the order a new payment or invoice goes against: 404
@@ -396,11 +370,11 @@ func (s *Server) orderMoneyProps(r *http.Request, o crm.Order) (views.OrderMoney
 	if p.Payments, err = s.db.PaymentsOfOrder(ctx, a, o.ID); err != nil {
 		return p, err
 	}
-	p.ConfirmPayment = confirmable(a, p.Payments)
+	p.ConfirmPayment = confirmable(a, p.Payments.Rows)
 	if p.Invoices, err = s.db.InvoicesOfOrder(ctx, a, o.ID); err != nil {
 		return p, err
 	}
-	p.ConfirmInvoice = confirmable(a, p.Invoices)
+	p.ConfirmInvoice = confirmable(a, p.Invoices.Rows)
 	return p, nil
 }
 

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -33,23 +32,6 @@ func listFilter[F any, P interface {
 	return f, tabs
 }
 
-// filterCustomerName names the customer a list is narrowed to: its name
-// when the actor may view it, "#id" otherwise (the list itself holds only
-// what they may view anyway).
-func (s *Server) filterCustomerName(ctx context.Context, a crm.Actor, id int64) (string, error) {
-	if id == 0 {
-		return "", nil
-	}
-	c, err := s.db.CustomerByID(ctx, a, id)
-	switch {
-	case err == nil:
-		return c.Name, nil
-	case isNotFound(err):
-		return "#" + strconv.FormatInt(id, 10), nil
-	}
-	return "", err
-}
-
 func (s *Server) handleOpportunities(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("view") == "board" {
 		s.handleOpportunityBoard(w, r)
@@ -58,22 +40,22 @@ func (s *Server) handleOpportunities(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	a := webctx.Actor(ctx)
 	f, tabs := listFilter[crm.OpportunityFilter](r, a, crm.ResOpportunity)
+	names, err := s.filterNames(ctx, 0, f.DepartmentID)
+	if err == nil {
+		_, err = s.listParents(ctx, a, views.ListParents{Customer: f.CustomerID}, &names)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	list, total, err := s.db.FindOpportunities(ctx, a, f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	p := views.OpportunitiesProps{Opportunities: list, Total: total, Filter: f, Tabs: tabs,
-		CanCreate: crm.CanCreate(a, crm.ResOpportunity)}
-	if p.CustomerName, err = s.filterCustomerName(ctx, a, f.CustomerID); err != nil {
-		s.fail(w, r, err)
-		return
-	}
+		CanCreate: crm.CanCreate(a, crm.ResOpportunity), Names: names}
 	if p.Owners, err = s.db.ActiveEmployees(ctx); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if p.Names, err = s.filterNames(ctx, 0, f.DepartmentID); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -87,13 +69,18 @@ func (s *Server) handleOpportunityBoard(w http.ResponseWriter, r *http.Request) 
 	ctx := r.Context()
 	a := webctx.Actor(ctx)
 	f, tabs := listFilter[crm.BoardFilter](r, a, crm.ResOpportunity)
+	var names views.FilterNames
+	if _, err := s.listParents(ctx, a, views.ListParents{Customer: f.CustomerID}, &names); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	cols, err := s.db.Board(ctx, a, f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	p := views.BoardProps{Columns: cols, Filter: f, Tabs: tabs, CanCreate: crm.CanCreate(a, crm.ResOpportunity),
-		Movable: map[int64]bool{}}
+		Movable: map[int64]bool{}, Names: names}
 	for _, c := range cols {
 		for _, o := range c.Cards {
 			// Collaborators are not loaded for cards: they only ever read,
@@ -103,10 +90,6 @@ func (s *Server) handleOpportunityBoard(w http.ResponseWriter, r *http.Request) 
 	}
 	if r.Header.Get("HX-Request") != "" {
 		s.render(w, r, http.StatusOK, views.OpportunityBoard(p))
-		return
-	}
-	if p.CustomerName, err = s.filterCustomerName(ctx, a, f.CustomerID); err != nil {
-		s.fail(w, r, err)
 		return
 	}
 	if p.Owners, err = s.db.ActiveEmployees(ctx); err != nil {
@@ -255,16 +238,12 @@ func (s *Server) opportunityShowProps(r *http.Request, o crm.Opportunity) (views
 		}
 	}
 	if p.ShowDeals {
-		page := crm.Page{Page: 1, PerPage: 50}
-		quotes, _, err := s.db.FindQuotes(ctx, a, crm.QuoteFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll, Page: page}, OpportunityID: o.ID})
-		if err != nil {
+		if p.Quotes, err = s.db.QuotesOfOpportunity(ctx, a, o.ID); err != nil {
 			return p, err
 		}
-		orders, _, err := s.db.FindOrders(ctx, a, crm.OrderFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll, Page: page}, OpportunityID: o.ID})
-		if err != nil {
+		if p.Orders, err = s.db.OrdersOfOpportunity(ctx, a, o.ID); err != nil {
 			return p, err
 		}
-		p.Deals = views.OpportunityDeals(quotes, orders)
 	}
 	return p, nil
 }

@@ -321,7 +321,7 @@ func TestOpportunityBoardOverHTTP(t *testing.T) {
 		t.Errorf("owner filter: %d cards", fb.Doc.Find(tid("board-card")).Length())
 	}
 	cb := w.clients["boss"].get(fmtPath("/opportunities?view=board&customer=%d", customer)).wantStatus(200)
-	if cb.Doc.Find(tid("board-card")).Length() != 3 || !strings.Contains(cb.text(tid("customer-filter")), "看板客户") {
+	if cb.Doc.Find(tid("board-card")).Length() != 3 || !strings.Contains(cb.text(tid("chip-customer")), "看板客户") {
 		t.Errorf("customer filter: %d cards", cb.Doc.Find(tid("board-card")).Length())
 	}
 	// A column beyond the count cap says so; its sum is a lower bound, and
@@ -387,11 +387,18 @@ func TestOpportunityFormsDetailAndFollowUps(t *testing.T) {
 		wantText(tid("days-followed"), "0 天").wantText(tid("expected-close"), "2030-06-30").
 		wantText(tid("opportunity-customer"), "乙方科技").wantText(tid("last-follow-up"), "—")
 	deals := show.Doc.Find(tid("opportunity-deals"))
-	for sel, want := range map[string]string{"opportunity-quotes": "/quotes?opportunity=" + id, "opportunity-orders": "/orders?opportunity=" + id,
-		"new-quote": "/quotes/new?opportunity=" + id} {
-		if href, _ := deals.Find(tid(sel)).Attr("href"); href != want {
-			t.Errorf("%s → %q, want %q", sel, href, want)
+	// Its quotes and orders: none yet (so no link to their lists, which a
+	// section shows only when it has more than it shows: TestRecordSections).
+	for _, part := range []string{"quotes", "orders"} {
+		if got := deals.Find(tid("opportunity-" + part)).Find(tid(part + "-count")).Text(); got != "0" {
+			t.Errorf("%s: count %q, want 0", part, got)
 		}
+		if deals.Find(tid(part+"-all")).Length() != 0 {
+			t.Errorf("%s: a link to all of none", part)
+		}
+	}
+	if href, _ := deals.Find(tid("new-quote")).Attr("href"); href != "/quotes/new?opportunity="+id {
+		t.Errorf("new-quote → %q", href)
 	}
 	if !strings.Contains(deals.Text(), "报价单 / 合同订单") {
 		t.Error("the quotes/orders section is not marked")
@@ -452,7 +459,7 @@ func TestOpportunityFormsDetailAndFollowUps(t *testing.T) {
 		t.Errorf("sort by amount = %q", got)
 	}
 	byCustomer := w.clients["boss"].get("/opportunities?customer=" + cid).wantStatus(200)
-	if got := names(byCustomer); got != "云盘采购,ERP 升级二期" || !strings.Contains(byCustomer.text(tid("customer-filter")), "乙方科技") {
+	if got := names(byCustomer); got != "云盘采购,ERP 升级二期" || !strings.Contains(byCustomer.text(tid("chip-customer")), "乙方科技") {
 		t.Errorf("customer filter = %q", got)
 	}
 	if got := byCustomer.text(tid("total")); got != "共 2 条" {

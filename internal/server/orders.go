@@ -26,21 +26,21 @@ func (s *Server) handleOrders(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f, tabs := listFilter[crm.OrderFilter](r, a, crm.ResOrder)
-	orders, total, err := s.db.FindOrders(ctx, a, f)
-	if err != nil {
+	p := views.OrdersProps{Filter: f, Tabs: tabs}
+	var err error
+	if p.Names, err = s.filterNames(ctx, f.OwnerID, f.DepartmentID); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	p := views.OrdersProps{Orders: orders, Total: total, Filter: f, Tabs: tabs}
-	if p.Narrowed, p.CanCreate, err = s.docNarrowing(r, crm.ResOrder, f.CustomerID, f.OpportunityID); err != nil {
+	if p.CanCreate, err = s.docNarrowing(r, crm.ResOrder, f.CustomerID, f.OpportunityID, &p.Names); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if p.Orders, p.Total, err = s.db.FindOrders(ctx, a, f); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	if p.Approvers, err = s.db.ActiveEmployees(ctx); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if p.Names, err = s.filterNames(ctx, f.OwnerID, f.DepartmentID); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -60,7 +60,7 @@ func (s *Server) handleOrderNew(w http.ResponseWriter, r *http.Request) {
 // opportunities of the order's customer.
 func (s *Server) renderOrderForm(w http.ResponseWriter, r *http.Request, status int, p views.OrderFormProps) {
 	var err error
-	if p.Opportunities, err = s.db.OpportunitiesOf(r.Context(), webctx.Actor(r.Context()), p.Input.CustomerID); err != nil {
+	if p.Opportunities, err = s.db.OpportunityChoicesOf(r.Context(), webctx.Actor(r.Context()), p.Input.CustomerID); err != nil {
 		s.fail(w, r, err)
 		return
 	}

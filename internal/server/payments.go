@@ -58,8 +58,8 @@ func paymentFilter(r *http.Request, a crm.Actor) (crm.PaymentFilter, []crm.ListT
 // owner and department filters.
 func paymentsIndex(s *Server, r *http.Request, f crm.PaymentFilter, list []crm.Payment, m views.MoneyListProps) (templ.Component, error) {
 	p := views.PaymentsProps{Payments: list, Filter: f, MoneyListProps: m}
-	var err error
-	p.Names, err = s.filterNames(r.Context(), f.OwnerID, f.DepartmentID)
+	names, err := s.filterNames(r.Context(), f.OwnerID, f.DepartmentID)
+	p.Names.Owner, p.Names.Department = names.Owner, names.Department
 	return views.PaymentsIndex(p), err
 }
 

@@ -436,7 +436,7 @@ func TestPaymentFormsAndFilters(t *testing.T) {
 		rows("/payments?to=2026-03-01") != 1 || rows("/payments?q=回款测试") != 2 || rows("/payments?q=PAYDD-0001") != 2 {
 		t.Error("filters")
 	}
-	w.clients["fin"].get("/payments?order="+o).wantText(tid("narrowed"), "PAYDD-0001")
+	w.clients["fin"].get("/payments?order="+o).wantText(tid("chip-order"), "PAYDD-0001")
 	if got := w.clients["fin"].get("/payments?sort=amount").texts(tid("payment-amount")); strings.Join(got, ",") != "5.00,120.00" {
 		t.Errorf("sorted by amount: %v", got)
 	}
@@ -474,14 +474,14 @@ func TestPaymentMarketingSeesNothing(t *testing.T) {
 	if list, total, err := w.DB.FindInvoices(ctx, a, crm.InvoiceFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll}}); err != nil || len(list) != 0 || total.N != 0 {
 		t.Fatalf("marketing's invoices: %d, total %d, %v", len(list), total.N, err)
 	}
-	if list, err := w.DB.PaymentsOf(ctx, a, w.customer); err != nil || len(list) != 0 {
-		t.Fatalf("marketing's customer payments: %d %v", len(list), err)
+	if sec, err := w.DB.PaymentsOf(ctx, a, w.customer); err != nil || len(sec.Rows) != 0 || sec.Total.N != 0 {
+		t.Fatalf("marketing's customer payments: %d %v", len(sec.Rows), err)
 	}
-	if list, err := w.DB.InvoicesOf(ctx, a, w.customer); err != nil || len(list) != 0 {
-		t.Fatalf("marketing's customer invoices: %d %v", len(list), err)
+	if sec, err := w.DB.InvoicesOf(ctx, a, w.customer); err != nil || len(sec.Rows) != 0 || sec.Total.N != 0 {
+		t.Fatalf("marketing's customer invoices: %d %v", len(sec.Rows), err)
 	}
-	if list, err := w.DB.PaymentsOfOrder(ctx, a, order); err != nil || len(list) != 0 {
-		t.Fatalf("marketing's order payments: %d %v", len(list), err)
+	if sec, err := w.DB.PaymentsOfOrder(ctx, a, order); err != nil || len(sec.Rows) != 0 || sec.Total.N != 0 {
+		t.Fatalf("marketing's order payments: %d %v", len(sec.Rows), err)
 	}
 	cust := mkt.get(fmtPath("/customers/%d", w.customer)).wantStatus(200)
 	if cust.has(tid("payment-table")) || cust.has(tid("invoice-table")) || cust.has(tid("payment-row")) || cust.has(tid("invoice-row")) {
@@ -513,13 +513,13 @@ func (w *payWorld) renderOrderMoney(username string, order int64) *goquery.Docum
 	if p.Payments, err = w.DB.PaymentsOfOrder(ctx, a, order); err != nil {
 		w.t.Fatal(err)
 	}
-	for _, pm := range p.Payments {
+	for _, pm := range p.Payments.Rows {
 		p.ConfirmPayment[pm.ID] = crm.CanDo(a, crm.ActConfirm, pm.Record())
 	}
 	if p.Invoices, err = w.DB.InvoicesOfOrder(ctx, a, order); err != nil {
 		w.t.Fatal(err)
 	}
-	for _, v := range p.Invoices {
+	for _, v := range p.Invoices.Rows {
 		p.ConfirmInvoice[v.ID] = crm.CanDo(a, crm.ActConfirm, v.Record())
 	}
 	var buf bytes.Buffer

@@ -3,7 +3,6 @@ package server
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"crm/internal/crm"
@@ -17,39 +16,33 @@ import (
 // 转订单. Storage answers ENOTFOUND for a quote the actor may not view —
 // marketing views none —, so every route below says 404 for it.
 
-// docNarrowing names the customer or opportunity a quote or order list is
-// narrowed to, and whether a may add documents of kind res under it. A
-// customer a may not view shows as its number (the list is filtered by the
-// permission rules anyway).
-func (s *Server) docNarrowing(r *http.Request, res crm.Resource, customerID, opportunityID int64) (string, bool, error) {
+// docNarrowing loads the customer or opportunity a quote or order list is
+// narrowed to (listParents: ENOTFOUND when a may not view it), naming it
+// in n, and says whether a may add documents of kind res from the list:
+// under that customer (or the opportunity's), when a may view it and add
+// under it.
+func (s *Server) docNarrowing(r *http.Request, res crm.Resource, customerID, opportunityID int64, n *views.FilterNames) (bool, error) {
 	ctx := r.Context()
 	a := webctx.Actor(ctx)
-	if opportunityID != 0 {
-		o, err := s.db.OpportunityByID(ctx, a, opportunityID)
+	parents, err := s.listParents(ctx, a, views.ListParents{Customer: customerID, Opportunity: opportunityID}, n)
+	if err != nil {
+		return false, err
+	}
+	c := parents.customer
+	if o := parents.opportunity; o != nil {
+		oc, err := s.db.CustomerByID(ctx, a, o.CustomerID)
 		switch {
 		case isNotFound(err):
-			return "#" + strconv.FormatInt(opportunityID, 10), false, nil
+			return false, nil
 		case err != nil:
-			return "", false, err
+			return false, err
 		}
-		customerID = o.CustomerID
-		if customerID == 0 {
-			return o.Name, false, nil
-		}
-		name, can, err := s.docNarrowing(r, res, customerID, 0)
-		return name + " · " + o.Name, can, err
+		c = &oc
 	}
-	if customerID == 0 {
-		return "", crm.CanCreate(a, res), nil
+	if c == nil {
+		return crm.CanCreate(a, res), nil
 	}
-	c, err := s.db.CustomerByID(ctx, a, customerID)
-	switch {
-	case isNotFound(err):
-		return "#" + strconv.FormatInt(customerID, 10), false, nil
-	case err != nil:
-		return "", false, err
-	}
-	return c.Name, crm.CanAddUnder(a, res, c.Record()), nil
+	return crm.CanAddUnder(a, res, c.Record()), nil
 }
 
 func (s *Server) handleQuotes(w http.ResponseWriter, r *http.Request) {
@@ -60,13 +53,13 @@ func (s *Server) handleQuotes(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f, tabs := listFilter[crm.QuoteFilter](r, a, crm.ResQuote)
-	quotes, total, err := s.db.FindQuotes(ctx, a, f)
-	if err != nil {
+	p := views.QuotesProps{Filter: f, Tabs: tabs}
+	var err error
+	if p.CanCreate, err = s.docNarrowing(r, crm.ResQuote, f.CustomerID, f.OpportunityID, &p.Names); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	p := views.QuotesProps{Quotes: quotes, Total: total, Filter: f, Tabs: tabs}
-	if p.Narrowed, p.CanCreate, err = s.docNarrowing(r, crm.ResQuote, f.CustomerID, f.OpportunityID); err != nil {
+	if p.Quotes, p.Total, err = s.db.FindQuotes(ctx, a, f); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -140,7 +133,7 @@ func (s *Server) handleQuoteNew(w http.ResponseWriter, r *http.Request) {
 // opportunities of the quote's customer.
 func (s *Server) renderQuoteForm(w http.ResponseWriter, r *http.Request, status int, p views.QuoteFormProps) {
 	var err error
-	if p.Opportunities, err = s.db.OpportunitiesOf(r.Context(), webctx.Actor(r.Context()), p.Input.CustomerID); err != nil {
+	if p.Opportunities, err = s.db.OpportunityChoicesOf(r.Context(), webctx.Actor(r.Context()), p.Input.CustomerID); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -194,7 +194,7 @@ func TestQuoteFormsAndHistory(t *testing.T) {
 		t.Errorf("status filter: %d drafts", n)
 	}
 	cl := rep1.get("/quotes?customer=" + strconv.FormatInt(c, 10)).wantStatus(200)
-	if !strings.Contains(cl.text("h1 + .sub"), "ord报价客户") || len(cl.texts(tid("quote-row"))) != 1 {
+	if !strings.Contains(cl.text(tid("chip-customer")), "ord报价客户") || len(cl.texts(tid("quote-row"))) != 1 {
 		t.Errorf("customer filter: %s", cl.text(tid("quotes-table")))
 	}
 	// Delete: the owner may; history keeps it.
@@ -239,11 +239,11 @@ func TestQuoteOrderInvisibleToMarketing(t *testing.T) {
 	if _, tot, err := w.DB.FindOrders(ctx, a, crm.OrderFilter{ListQuery: crm.ListQuery{Tab: crm.TabAll}}); err != nil || tot.N != 0 {
 		t.Errorf("FindOrders: %d, %v", tot.N, err)
 	}
-	if l, err := w.DB.QuotesOf(ctx, a, c); err != nil || len(l) != 0 {
-		t.Errorf("QuotesOf: %d, %v", len(l), err)
+	if l, err := w.DB.QuotesOf(ctx, a, c); err != nil || len(l.Rows) != 0 || l.Total.N != 0 {
+		t.Errorf("QuotesOf: %d, %v", len(l.Rows), err)
 	}
-	if l, err := w.DB.OrdersOf(ctx, a, c); err != nil || len(l) != 0 {
-		t.Errorf("OrdersOf: %d, %v", len(l), err)
+	if l, err := w.DB.OrdersOf(ctx, a, c); err != nil || len(l.Rows) != 0 || l.Total.N != 0 {
+		t.Errorf("OrdersOf: %d, %v", len(l.Rows), err)
 	}
 	if n, err := w.DB.PendingApprovals(ctx, a); err != nil || n != 0 {
 		t.Errorf("PendingApprovals: %d, %v", n, err)

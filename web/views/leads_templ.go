@@ -1164,7 +1164,7 @@ func ownerPicker(value string, owners []OwnerChoice, err string) templ.Component
 // LeadShowProps is a lead's page.
 type LeadShowProps struct {
 	Lead      crm.Lead
-	FollowUps []crm.FollowUp
+	FollowUps crm.Section[crm.FollowUp]
 	History   []crm.HistoryEntry
 	Methods   []crm.Option
 	OwnerActions
