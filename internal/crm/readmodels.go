@@ -40,3 +40,43 @@ type Section[T any] struct {
 // More reports whether the section has records beyond those it shows (its
 // page then links to the list of all of them).
 func (s Section[T]) More() bool { return s.Total.Capped || s.Total.N > len(s.Rows) }
+
+// ListParents are the records a list is narrowed to — its ?customer=,
+// ?opportunity=, ?lead=, ?order= (0: not narrowed to one of that kind) —,
+// as each list filter's Parents says. A list narrowed to a record the user
+// may not view answers 404, as the record does.
+type ListParents struct {
+	Customer    int64
+	Opportunity int64
+	Lead        int64
+	Order       int64
+}
+
+// Parents is what the contact list is narrowed to.
+func (f ContactFilter) Parents() ListParents { return ListParents{Customer: f.CustomerID} }
+
+// Parents is what the follow-up list is narrowed to.
+func (f FollowUpFilter) Parents() ListParents {
+	return ListParents{Lead: f.LeadID, Customer: f.CustomerID, Opportunity: f.OpportunityID}
+}
+
+// Parents is what the opportunity list is narrowed to.
+func (f OpportunityFilter) Parents() ListParents { return ListParents{Customer: f.CustomerID} }
+
+// Parents is what the board is narrowed to.
+func (f BoardFilter) Parents() ListParents { return ListParents{Customer: f.CustomerID} }
+
+// Parents is what the quote list is narrowed to.
+func (f QuoteFilter) Parents() ListParents {
+	return ListParents{Customer: f.CustomerID, Opportunity: f.OpportunityID}
+}
+
+// Parents is what the order list is narrowed to.
+func (f OrderFilter) Parents() ListParents {
+	return ListParents{Customer: f.CustomerID, Opportunity: f.OpportunityID}
+}
+
+// Parents is what a payment or invoice list is narrowed to.
+func (f MoneyFilter) Parents() ListParents {
+	return ListParents{Customer: f.CustomerID, Order: f.OrderID}
+}

@@ -21,7 +21,7 @@ func (s *Server) handleContacts(w http.ResponseWriter, r *http.Request) {
 	}
 	p := views.ContactsProps{Contacts: contacts, Total: total, Filter: f, Tabs: tabs,
 		CanCreate: crm.CanCreate(a, crm.ResContact)}
-	parents, err := s.listParents(ctx, a, views.ListParents{Customer: f.CustomerID}, &p.Names)
+	parents, err := s.listParents(ctx, a, f.Parents(), &p.Names)
 	if err != nil {
 		s.fail(w, r, err)
 		return

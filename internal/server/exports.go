@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -127,45 +128,72 @@ func customerExport(r *http.Request, a crm.Actor) (postgres.ExportQuery, error) 
 	return postgres.CustomerExport(a, f), nil
 }
 
-func contactExport(r *http.Request, a crm.Actor) (postgres.ExportQuery, error) {
-	f, _ := contactFilter(r, a)
-	return postgres.ContactExport(a, f), nil
+// narrowedExport is the export of a list that can be narrowed to records
+// (its filter's Parents): 404 when a may not view one of them, as the list.
+func narrowedExport[F interface{ Parents() crm.ListParents }](s *Server, filter func(*http.Request, crm.Actor) F,
+	query func(crm.Actor, F) postgres.ExportQuery) exportSource {
+	return func(r *http.Request, a crm.Actor) (postgres.ExportQuery, error) {
+		f := filter(r, a)
+		var names views.FilterNames
+		if _, err := s.listParents(r.Context(), a, f.Parents(), &names); err != nil {
+			return postgres.ExportQuery{}, err
+		}
+		return query(a, f), nil
+	}
 }
 
-func followUpExport(r *http.Request, a crm.Actor) (postgres.ExportQuery, error) {
-	f, _ := followUpFilter(r, a)
-	return postgres.FollowUpExport(a, f), nil
+// filterOnly drops the tabs of a list's filter reader.
+func filterOnly[F any](read func(*http.Request, crm.Actor) (F, []crm.ListTab)) func(*http.Request, crm.Actor) F {
+	return func(r *http.Request, a crm.Actor) F {
+		f, _ := read(r, a)
+		return f
+	}
 }
 
-func opportunityExport(r *http.Request, a crm.Actor) (postgres.ExportQuery, error) {
-	f, _ := listFilter[crm.OpportunityFilter](r, a, crm.ResOpportunity)
-	return postgres.OpportunityExport(a, f), nil
+// The exports of the lists that can be narrowed to a parent record.
+func (s *Server) contactExport() exportSource {
+	return narrowedExport(s, filterOnly(contactFilter), postgres.ContactExport)
+}
+
+func (s *Server) followUpExport() exportSource {
+	return narrowedExport(s, filterOnly(followUpFilter), postgres.FollowUpExport)
+}
+
+func (s *Server) opportunityExport() exportSource {
+	return narrowedExport(s, listOf[crm.OpportunityFilter](crm.ResOpportunity), postgres.OpportunityExport)
+}
+
+func (s *Server) quoteExport() exportSource {
+	return narrowedExport(s, listOf[crm.QuoteFilter](crm.ResQuote), postgres.QuoteExport)
+}
+
+func (s *Server) orderExport() exportSource {
+	return narrowedExport(s, listOf[crm.OrderFilter](crm.ResOrder), postgres.OrderExport)
+}
+
+func (s *Server) paymentExport() exportSource {
+	return narrowedExport(s, filterOnly(paymentFilter), postgres.PaymentExport)
+}
+
+func (s *Server) invoiceExport() exportSource {
+	return narrowedExport(s, filterOnly(invoiceFilter), postgres.InvoiceExport)
+}
+
+// listOf reads the filter F of res's list.
+func listOf[F any, P interface {
+	*F
+	Parse(url.Values, []crm.ListTab)
+}](res crm.Resource) func(*http.Request, crm.Actor) F {
+	return func(r *http.Request, a crm.Actor) F {
+		f, _ := listFilter[F, P](r, a, res)
+		return f
+	}
 }
 
 func productExport(r *http.Request, _ crm.Actor) (postgres.ExportQuery, error) {
 	var f crm.ProductFilter
 	f.Parse(r.URL.Query())
 	return postgres.ProductExport(f), nil
-}
-
-func quoteExport(r *http.Request, a crm.Actor) (postgres.ExportQuery, error) {
-	f, _ := listFilter[crm.QuoteFilter](r, a, crm.ResQuote)
-	return postgres.QuoteExport(a, f), nil
-}
-
-func orderExport(r *http.Request, a crm.Actor) (postgres.ExportQuery, error) {
-	f, _ := listFilter[crm.OrderFilter](r, a, crm.ResOrder)
-	return postgres.OrderExport(a, f), nil
-}
-
-func paymentExport(r *http.Request, a crm.Actor) (postgres.ExportQuery, error) {
-	f, _ := paymentFilter(r, a)
-	return postgres.PaymentExport(a, f), nil
-}
-
-func invoiceExport(r *http.Request, a crm.Actor) (postgres.ExportQuery, error) {
-	f, _ := invoiceFilter(r, a)
-	return postgres.InvoiceExport(a, f), nil
 }
 
 func employeeExport(r *http.Request, _ crm.Actor) (postgres.ExportQuery, error) {

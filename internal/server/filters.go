@@ -52,7 +52,7 @@ type loadedParents struct {
 // for the list's chips. A record a may not view is ENOTFOUND: a list
 // narrowed to it answers 404, as the record itself does, never an empty
 // list that would tell it exists.
-func (s *Server) listParents(ctx context.Context, a crm.Actor, p views.ListParents, n *views.FilterNames) (loadedParents, error) {
+func (s *Server) listParents(ctx context.Context, a crm.Actor, p crm.ListParents, n *views.FilterNames) (loadedParents, error) {
 	var out loadedParents
 	if p.Customer != 0 {
 		c, err := s.db.CustomerByID(ctx, a, p.Customer)

@@ -35,7 +35,7 @@ func (s *Server) handleFollowUps(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if _, err = s.listParents(ctx, a, views.ListParents{Lead: f.LeadID, Customer: f.CustomerID, Opportunity: f.OpportunityID}, &p.Names); err != nil {
+	if _, err = s.listParents(ctx, a, f.Parents(), &p.Names); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -21,7 +21,7 @@ var invoiceKind = &moneyKind[crm.Invoice, crm.InvoiceFilter, crm.InvoiceInput, v
 	find: (*postgres.DB).FindInvoices, byID: (*postgres.DB).InvoiceByID, create: (*postgres.DB).CreateInvoice,
 	update: (*postgres.DB).UpdateInvoice, remove: (*postgres.DB).DeleteInvoice, confirm: (*postgres.DB).ConfirmInvoice,
 	filter:   invoiceFilter,
-	narrowed: func(f crm.InvoiceFilter) (int64, int64) { return f.OrderID, f.CustomerID },
+	narrowed: crm.InvoiceFilter.Parents,
 	input:    invoiceInput,
 	inOrder:  func(in crm.InvoiceInput) (int64, decimal.Decimal) { return in.OrderID, in.Amount },
 	blank: func(orderID string) views.InvoiceFormValues {

@@ -53,7 +53,7 @@ type moneyKind[D moneyDoc, F any, I any, V any] struct {
 
 	// Request readers.
 	filter   func(r *http.Request, a crm.Actor) (F, []crm.ListTab)
-	narrowed func(F) (orderID, customerID int64)
+	narrowed func(F) crm.ListParents // the order or customer the list is narrowed to
 	input    func(f *form, orderID int64) (I, V, error)
 	inOrder  func(I) (orderID int64, amount decimal.Decimal)
 	blank    func(orderID string) V // a new record's form values
@@ -85,8 +85,7 @@ func (h moneyHandlers[D, F, I, V]) handleList(w http.ResponseWriter, r *http.Req
 	}
 	f, tabs := k.filter(r, a)
 	var names views.FilterNames
-	orderID, customerID := k.narrowed(f)
-	if _, err := s.listParents(ctx, a, views.ListParents{Order: orderID, Customer: customerID}, &names); err != nil {
+	if _, err := s.listParents(ctx, a, k.narrowed(f), &names); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -42,7 +42,7 @@ func (s *Server) handleOpportunities(w http.ResponseWriter, r *http.Request) {
 	f, tabs := listFilter[crm.OpportunityFilter](r, a, crm.ResOpportunity)
 	names, err := s.filterNames(ctx, 0, f.DepartmentID)
 	if err == nil {
-		_, err = s.listParents(ctx, a, views.ListParents{Customer: f.CustomerID}, &names)
+		_, err = s.listParents(ctx, a, f.Parents(), &names)
 	}
 	if err != nil {
 		s.fail(w, r, err)
@@ -70,7 +70,7 @@ func (s *Server) handleOpportunityBoard(w http.ResponseWriter, r *http.Request) 
 	a := webctx.Actor(ctx)
 	f, tabs := listFilter[crm.BoardFilter](r, a, crm.ResOpportunity)
 	var names views.FilterNames
-	if _, err := s.listParents(ctx, a, views.ListParents{Customer: f.CustomerID}, &names); err != nil {
+	if _, err := s.listParents(ctx, a, f.Parents(), &names); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -32,7 +32,7 @@ func (s *Server) handleOrders(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if p.CanCreate, err = s.docNarrowing(r, crm.ResOrder, f.CustomerID, f.OpportunityID, &p.Names); err != nil {
+	if p.CanCreate, err = s.docNarrowing(r, crm.ResOrder, f.Parents(), &p.Names); err != nil {
 		s.fail(w, r, err)
 		return
 	}

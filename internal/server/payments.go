@@ -21,7 +21,7 @@ var paymentKind = &moneyKind[crm.Payment, crm.PaymentFilter, crm.PaymentInput, v
 	find: (*postgres.DB).FindPayments, byID: (*postgres.DB).PaymentByID, create: (*postgres.DB).CreatePayment,
 	update: (*postgres.DB).UpdatePayment, remove: (*postgres.DB).DeletePayment, confirm: (*postgres.DB).ConfirmPayment,
 	filter:   paymentFilter,
-	narrowed: func(f crm.PaymentFilter) (int64, int64) { return f.OrderID, f.CustomerID },
+	narrowed: crm.PaymentFilter.Parents,
 	input:    paymentInput,
 	inOrder:  func(in crm.PaymentInput) (int64, decimal.Decimal) { return in.OrderID, in.Amount },
 	blank: func(orderID string) views.PaymentFormValues {

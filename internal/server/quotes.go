@@ -21,10 +21,10 @@ import (
 // in n, and says whether a may add documents of kind res from the list:
 // under that customer (or the opportunity's), when a may view it and add
 // under it.
-func (s *Server) docNarrowing(r *http.Request, res crm.Resource, customerID, opportunityID int64, n *views.FilterNames) (bool, error) {
+func (s *Server) docNarrowing(r *http.Request, res crm.Resource, p crm.ListParents, n *views.FilterNames) (bool, error) {
 	ctx := r.Context()
 	a := webctx.Actor(ctx)
-	parents, err := s.listParents(ctx, a, views.ListParents{Customer: customerID, Opportunity: opportunityID}, n)
+	parents, err := s.listParents(ctx, a, p, n)
 	if err != nil {
 		return false, err
 	}
@@ -55,7 +55,7 @@ func (s *Server) handleQuotes(w http.ResponseWriter, r *http.Request) {
 	f, tabs := listFilter[crm.QuoteFilter](r, a, crm.ResQuote)
 	p := views.QuotesProps{Filter: f, Tabs: tabs}
 	var err error
-	if p.CanCreate, err = s.docNarrowing(r, crm.ResQuote, f.CustomerID, f.OpportunityID, &p.Names); err != nil {
+	if p.CanCreate, err = s.docNarrowing(r, crm.ResQuote, f.Parents(), &p.Names); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -31,7 +31,7 @@ type ContactsProps struct {
 // chips are the list's filters without a control of their own: the
 // customer it is narrowed to.
 func (p ContactsProps) chips(ctx context.Context) []FilterChip {
-	return parentChips(ctx, p.links().url, ListParents{Customer: p.Filter.CustomerID}, p.Names)
+	return parentChips(ctx, p.links().url, p.Filter.Parents(), p.Names)
 }
 
 // links builds the list's links from its filter.

@@ -413,7 +413,7 @@ type FollowUpsProps struct {
 // dashboard's department).
 func (p FollowUpsProps) chips(ctx context.Context) []FilterChip {
 	f := p.Filter
-	out := parentChips(ctx, p.links().url, ListParents{Lead: f.LeadID, Customer: f.CustomerID, Opportunity: f.OpportunityID}, p.Names)
+	out := parentChips(ctx, p.links().url, f.Parents(), p.Names)
 	if f.DepartmentID != 0 {
 		out = append(out, departmentChip(ctx, p.links().url, p.Names.Department))
 	}

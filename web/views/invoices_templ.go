@@ -236,7 +236,7 @@ func (p InvoicesProps) links() listLinks { return links(route.Invoices, p.Filter
 // chips are the list's filters without a control of their own: the order
 // or customer it is narrowed to.
 func (p InvoicesProps) chips(ctx context.Context) []FilterChip {
-	return parentChips(ctx, p.links().url, ListParents{Order: p.Filter.OrderID, Customer: p.Filter.CustomerID}, p.Names)
+	return parentChips(ctx, p.links().url, p.Filter.Parents(), p.Names)
 }
 
 // InvoicesIndex lists the invoices the user may view, with tabs, search,

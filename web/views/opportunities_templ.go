@@ -70,7 +70,7 @@ type OpportunitiesProps struct {
 // created).
 func (p OpportunitiesProps) chips(ctx context.Context) []FilterChip {
 	f := p.Filter
-	out := parentChips(ctx, p.links().url, ListParents{Customer: f.CustomerID}, p.Names)
+	out := parentChips(ctx, p.links().url, f.Parents(), p.Names)
 	if f.DepartmentID != 0 {
 		out = append(out, departmentChip(ctx, p.links().url, p.Names.Department))
 	}
@@ -894,7 +894,7 @@ func OpportunityBoardPage(p BoardProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			chips := parentChips(ctx, p.url, ListParents{Customer: p.Filter.CustomerID}, p.Names)
+			chips := parentChips(ctx, p.url, p.Filter.Parents(), p.Names)
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 55, "<form method=\"get\" action=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err

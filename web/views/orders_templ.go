@@ -71,7 +71,7 @@ type OrdersProps struct {
 // department, days decided, not fully paid.
 func (p OrdersProps) chips(ctx context.Context) []FilterChip {
 	f := p.Filter
-	out := parentChips(ctx, p.links().url, ListParents{Customer: f.CustomerID, Opportunity: f.OpportunityID}, p.Names)
+	out := parentChips(ctx, p.links().url, f.Parents(), p.Names)
 	if f.OwnerID != 0 {
 		out = append(out, ownerChip(ctx, p.links().url, p.Names.Owner))
 	}

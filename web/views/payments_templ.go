@@ -681,7 +681,7 @@ type PaymentsProps struct {
 // chips are the list's filters without a control of their own: the order
 // or customer it is narrowed to, the dashboard's owner and department.
 func (p PaymentsProps) chips(ctx context.Context) []FilterChip {
-	out := parentChips(ctx, p.links().url, ListParents{Order: p.Filter.OrderID, Customer: p.Filter.CustomerID}, p.Names)
+	out := parentChips(ctx, p.links().url, p.Filter.Parents(), p.Names)
 	if p.Filter.OwnerID != 0 {
 		out = append(out, ownerChip(ctx, p.links().url, p.Names.Owner))
 	}

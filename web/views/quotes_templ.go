@@ -69,7 +69,7 @@ func (p QuotesProps) links() listLinks { return links(route.Quotes, p.Filter, p.
 // chips are the list's filters without a control of their own: the
 // customer or opportunity it is narrowed to.
 func (p QuotesProps) chips(ctx context.Context) []FilterChip {
-	return parentChips(ctx, p.links().url, ListParents{Customer: p.Filter.CustomerID, Opportunity: p.Filter.OpportunityID}, p.Names)
+	return parentChips(ctx, p.links().url, p.Filter.Parents(), p.Names)
 }
 
 // newURL is the new-quote form, under the customer the list is narrowed to.
