@@ -2,7 +2,10 @@ package testdb
 
 import (
 	"context"
+	"fmt"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"crm/internal/postgres"
 )
@@ -26,12 +29,37 @@ type Filled struct {
 // moment: the section pages and their plans are what it is for.
 func FillCustomer(t testing.TB, db *postgres.DB, customerID int64, n int) Filled {
 	t.Helper()
+	return FillCustomers(t, db, []int64{customerID}, n)[0]
+}
+
+// FillCustomers is FillCustomer for each of customers, in one transaction
+// (and one ANALYZE).
+func FillCustomers(t testing.TB, db *postgres.DB, customers []int64, n int) []Filled {
+	t.Helper()
 	ctx := context.Background()
 	tx, err := db.Pool.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
+	out := make([]Filled, len(customers))
+	for i, id := range customers {
+		if out[i], err = fill(ctx, tx, id, n); err != nil {
+			t.Fatalf("testdb.FillCustomers: %v", err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Pool.Exec(ctx, `ANALYZE contacts, follow_ups, opportunities, quotes, orders, payments, invoices`); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// fill adds FillCustomer's records under one customer inside tx.
+func fill(ctx context.Context, tx pgx.Tx, customerID int64, n int) (Filled, error) {
+	var err error
 	const who = `WITH c AS (SELECT id, coalesce(owner_id, created_by) AS owner, department_id AS dept, owner_id, created_by
 		FROM customers WHERE id = $1), g AS (SELECT i, lpad(i::text, 4, '0') AS k, now() - i * interval '1 minute' AS at
 		FROM generate_series(1, $2::int) i) `
@@ -76,14 +104,8 @@ func FillCustomer(t testing.TB, db *postgres.DB, customerID int64, n int) Filled
 			_, err = tx.Exec(ctx, s.sql, s.args()...)
 		}
 		if err != nil {
-			t.Fatalf("testdb.FillCustomer: %v\n%s", err, s.sql)
+			return f, fmt.Errorf("%w\n%s", err, s.sql)
 		}
 	}
-	if err := tx.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Pool.Exec(ctx, `ANALYZE contacts, follow_ups, opportunities, quotes, orders, payments, invoices`); err != nil {
-		t.Fatal(err)
-	}
-	return f
+	return f, nil
 }
