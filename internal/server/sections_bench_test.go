@@ -27,7 +27,8 @@ const benchRows = 500
 // BenchmarkRecordPages requests the pages of a customer with benchRows
 // records of every kind (testdb.FillCustomer), of its newest opportunity
 // (benchRows quotes, orders and follow-ups) and of its newest order
-// (benchRows payments and invoices), signed in as the customer's owner,
+// (benchRows payments and invoices), and of a small customer (3 of each)
+// beside them, signed in as the customers' owner,
 // through the real router over httptest, and reports each page's size.
 //
 //	go test -run '^$' -bench BenchmarkRecordPages -benchtime 200x ./internal/server/
@@ -45,6 +46,11 @@ func BenchmarkRecordPages(b *testing.B) {
 		b.Fatal(err)
 	}
 	filled := testdb.FillCustomer(b, db, cust, benchRows)
+	small, err := db.CreateCustomer(ctx, u.Actor, crm.CustomerInput{Name: "小客户"}, postgres.NewOwner{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	testdb.FillCustomer(b, db, small, 3)
 
 	ts := httptest.NewServer(server.New(server.Config{DB: db, Log: slog.New(slog.DiscardHandler), LoginDelayStep: time.Millisecond}))
 	b.Cleanup(ts.Close)
@@ -58,6 +64,7 @@ func BenchmarkRecordPages(b *testing.B) {
 
 	for _, p := range []struct{ name, path string }{
 		{"customer", "/customers/" + strconv.FormatInt(cust, 10)},
+		{"customer-small", "/customers/" + strconv.FormatInt(small, 10)},
 		{"opportunity", "/opportunities/" + strconv.FormatInt(filled.Opportunity, 10)},
 		{"order", "/orders/" + strconv.FormatInt(filled.Order, 10)},
 	} {
