@@ -107,9 +107,13 @@ func TestSectionsIndexed(t *testing.T) {
 			return traced.OrdersOfOpportunity(ctx, a, filled.Opportunity)
 		})},
 		{"PaymentsOf", sec(func(a crm.Actor) (crm.Section[crm.Payment], error) { return traced.PaymentsOf(ctx, a, big) })},
-		{"PaymentsOfOrder", sec(func(a crm.Actor) (crm.Section[crm.Payment], error) { return traced.PaymentsOfOrder(ctx, a, filled.Order) })},
+		{"PaymentsOfOrder", sec(func(a crm.Actor) (crm.Section[crm.Payment], error) {
+			return traced.PaymentsOfOrder(ctx, a, filled.Order)
+		})},
 		{"InvoicesOf", sec(func(a crm.Actor) (crm.Section[crm.Invoice], error) { return traced.InvoicesOf(ctx, a, big) })},
-		{"InvoicesOfOrder", sec(func(a crm.Actor) (crm.Section[crm.Invoice], error) { return traced.InvoicesOfOrder(ctx, a, filled.Order) })},
+		{"InvoicesOfOrder", sec(func(a crm.Actor) (crm.Section[crm.Invoice], error) {
+			return traced.InvoicesOfOrder(ctx, a, filled.Order)
+		})},
 	}
 	explained := 0
 	for _, a := range []crm.Actor{owner, mgr, boss} {
